@@ -1,0 +1,134 @@
+"""Speed of `handouts make` next to bare ReportLab building the same handout. Prints figures.
+
+    python benchmarks/bench_make.py [--drug baclofen] [--lang es] [--paper letter] [--runs 9]
+
+Cold: a new process per handout (`handouts make` vs `python bare_reportlab.py`), median wall
+time; "first run" is with an empty cache folder. Warm: handouts made one after another in
+one process, median per handout. Targets: cold <= 1.3x bare, warm <= 1.1x bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def handout_json(drug: str, lang: str, paper: str) -> dict:
+    """The localized strings of the real handout, for the bare script."""
+    import fontpkg_atkinson_hyperlegible
+
+    from handouts import content, i18n
+    from handouts.i18n.localize import localize
+    from handouts.render import template_dirs
+    from handouts.render.layout import parse_markup
+    from handouts.render.markup import render_markup
+
+    dirs = i18n.locales_dirs()
+    mono = content.load_monograph(content.find_monograph(drug, content.content_dirs()))
+    from handouts.i18n.catalog import translator_for
+
+    tr = translator_for(lang, dirs)
+    root = parse_markup(render_markup(localize(mono, tr), tr, template_dirs()))
+
+    def text(el):
+        return " ".join("".join(el.itertext()).split())
+
+    data = {"lang": lang, "paper": paper, "meta": [], "sections": [], "warning": [],
+            "fonts_dir": str(Path(fontpkg_atkinson_hyperlegible.__file__).parent / "files")}
+    for el in root:
+        if el.tag == "title":
+            data["title"] = text(el)
+        elif el.tag == "subtitle":
+            data["subtitle"] = text(el)
+        elif el.tag == "meta":
+            data["meta"].append(text(el))
+        elif el.tag == "footer":
+            data["footer"] = "  \u00b7  ".join(text(p) for p in el if p.tag == "part")
+        elif el.tag == "warning":
+            data["warning_title"] = el.get("title")
+            data["warning"] = [text(p) for p in el]
+        elif el.tag in ("section", "keypoints", "sources"):
+            blocks = []
+            for child in el:
+                if child.tag in ("h2", "p"):
+                    blocks.append({"kind": child.tag, "text": text(child)})
+                elif child.tag == "ul":
+                    blocks.append({"kind": "ul", "items": [text(li) for li in child]})
+                elif child.tag == "li":
+                    blocks.append({"kind": "ul", "items": [text(child)]})
+                elif child.tag == "questions":
+                    blocks.append({"kind": "questions", "items": [text(q) for q in child]})
+                elif child.tag == "qr":
+                    blocks.append({"kind": "qr", "url": child.get("url")})
+                elif child.tag == "source":
+                    blocks.append({"kind": "small", "items": [text(child)]})
+            data["sections"].append({"title": el.get("title"), "blocks": blocks})
+    return data
+
+
+def wall(cmd: list[str], env: dict, cwd: str) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--drug", default="baclofen")
+    ap.add_argument("--lang", default="es")
+    ap.add_argument("--paper", default="letter")
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--warm", type=int, default=30)
+    args = ap.parse_args()
+
+    exe = Path(sys.executable).parent / "handouts"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, HANDOUTS_CACHE_DIR=str(Path(tmp) / "cache"))
+        data_file = Path(tmp) / "handout.json"
+        data_file.write_text(json.dumps(handout_json(args.drug, args.lang, args.paper)), encoding="utf-8")
+        make = [str(exe), "make", "--drug", args.drug, "--lang", args.lang, "--paper", args.paper,
+                "--out", str(Path(tmp) / "h.pdf")]
+        bare = [sys.executable, str(HERE / "bare_reportlab.py"), str(data_file), str(Path(tmp) / "b.pdf")]
+
+        first = wall(make, env, tmp)  # empty cache folder
+        cold_ours, cold_bare = [], []
+        for _ in range(args.runs):  # interleaved, so both see the same machine load
+            cold_ours.append(wall(make, env, tmp))
+            cold_bare.append(wall(bare, env, tmp))
+
+        from handouts.handout import Request, make_handout
+
+        req = Request(drug=args.drug, lang=args.lang, paper=args.paper)
+        make_handout(req)
+        warm_ours = []
+        for _ in range(args.warm):
+            t = time.perf_counter()
+            make_handout(req)
+            warm_ours.append(time.perf_counter() - t)
+        out = subprocess.run([*bare[:-1], str(Path(tmp) / "b.pdf"), str(args.warm + 1)],
+                             check=True, capture_output=True, text=True, env=env)
+        warm_bare = json.loads(out.stdout)["times"][1:]
+
+    cm, cb = statistics.median(cold_ours), statistics.median(cold_bare)
+    wm, wb = statistics.median(warm_ours), statistics.median(warm_bare)
+    print(f"handout: {args.drug} {args.lang} {args.paper}; {args.runs} cold runs, {args.warm} warm builds (medians)")
+    print(f"cold  handouts make (first run, empty cache) {first * 1000:7.1f} ms")
+    print(f"cold  handouts make                          {cm * 1000:7.1f} ms")
+    print(f"cold  bare ReportLab                         {cb * 1000:7.1f} ms")
+    print(f"cold  ratio                                  {cm / cb:7.2f}x  (target <= 1.30x)")
+    print(f"warm  handouts per handout                   {wm * 1000:7.1f} ms")
+    print(f"warm  bare ReportLab per handout             {wb * 1000:7.1f} ms")
+    print(f"warm  ratio                                  {wm / wb:7.2f}x  (target <= 1.10x)")
+
+
+if __name__ == "__main__":
+    main()

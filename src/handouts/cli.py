@@ -1,0 +1,148 @@
+"""The command line: a few lines per command over the library. Errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from handouts import __version__
+from handouts.errors import HandoutsError, UsageError
+
+app = typer.Typer(
+    name="handouts",
+    help="Print medication handouts for patients, in the patient's own language.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"handouts {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Show the version and exit.",
+                                 callback=_version, is_eager=True),
+) -> None:
+    """Print medication handouts for patients, in the patient's own language.
+
+    Example: handouts make --drug baclofen --lang es
+    """
+
+
+ContentOpt = typer.Option(None, "--content", metavar="DIR",
+                          help="A folder of the clinic's own drug files (YAML); they add to or override the shipped ones.")
+LocalesOpt = typer.Option(None, "--locales", metavar="DIR",
+                          help="A folder of the clinic's own translation catalogs (locales/<ll>/LC_MESSAGES/messages.po).")
+ConfigOpt = typer.Option(None, "--config", metavar="FILE",
+                         help="The clinic's handouts.toml (default: ./handouts.toml if there is one).")
+
+
+def _parse_date(value: str | None) -> _dt.date | None:
+    if value is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date: '{value}' is not a date; use YYYY-MM-DD, e.g. 2026-11-23") from None
+
+
+def _output_path(out: Path | None, filename: str) -> Path:
+    if out is None:
+        return Path.cwd() / filename
+    if out.is_dir() or str(out).endswith(("/", "\\")):
+        return out / filename
+    if out.suffix.lower() != ".pdf":
+        raise UsageError(f"--out {out}: give a folder or a file name ending in .pdf")
+    return out
+
+
+@app.command()
+def make(
+    drug: str = typer.Option(..., "--drug", "-d", help="The drug's generic name, e.g. baclofen."),
+    lang: str = typer.Option("en", "--lang", "-l", help="The handout's language, e.g. es or es-MX."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="PATH",
+                                       help="A folder or a .pdf file name (default: <drug>-<lang>.pdf here)."),
+    paper: Optional[str] = typer.Option(None, "--paper", metavar="letter|a4",
+                                        help="The clinic's paper (default: the config, else the machine's locale)."),
+    large_print: bool = typer.Option(False, "--large-print", help="Large print: body text 18 pt."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="YYYY-MM-DD", help="Print this 'printed on' date."),
+    allow_fallback: bool = typer.Option(
+        False, "--allow-fallback",
+        help="Print missing or stale translations in English, each marked [EN], with a notice on page 1."),
+    content: Optional[Path] = ContentOpt,
+    locales: Optional[Path] = LocalesOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Make one handout as a PDF."""
+    from handouts.config import load_config
+    from handouts.handout import Request, make_handout
+    from handouts.output import write_atomic
+
+    if paper is not None and paper.lower() not in ("letter", "a4"):
+        raise UsageError(f"--paper: unknown paper '{paper}'; use letter or a4")
+    request = Request(
+        drug=drug, lang=lang, paper=paper, large_print=large_print, print_date=_parse_date(date),
+        allow_fallback=allow_fallback, config=load_config(config),
+        content_dirs=tuple(p for p in [content] if p), locales_dirs=tuple(p for p in [locales] if p),
+    )
+    result = make_handout(request)
+    path = write_atomic(_output_path(out, result.filename), result.pdf)
+    notes = []
+    if result.fallback_count:
+        notes.append(f"{result.fallback_count} strings in English, marked [EN]")
+    if result.unreviewed:
+        notes.append("translation not yet reviewed by a qualified translator")
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    typer.echo(f"wrote {path} ({result.paper}){extra}")
+
+
+@app.command("list")
+def list_(
+    content: Optional[Path] = ContentOpt,
+    locales: Optional[Path] = LocalesOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """List the drugs and, per language, whether the translation is complete and reviewed."""
+    from handouts.config import load_config
+    from handouts.status import translation_status
+
+    cfg = load_config(config)
+    table = translation_status(cfg, tuple(p for p in [content] if p), tuple(p for p in [locales] if p))
+    typer.echo(table)
+
+
+def _fail(message: str, code: int, details: list[str] | None = None) -> None:
+    typer.echo(f"handouts: error: {message}", err=True)
+    for line in details or []:
+        typer.echo(f"  {line}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        rv = app(args=argv, prog_name="handouts", standalone_mode=False)
+    except HandoutsError as err:
+        details = err.details if len(err.details) > 1 else []
+        _fail(err.message, err.exit_code, details)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as err:  # the command-line parser's own usage errors
+        if hasattr(err, "format_message") and hasattr(err, "exit_code"):
+            ctx = getattr(err, "ctx", None)
+            where = getattr(ctx, "command_path", "handouts") if ctx else "handouts"
+            _fail(f"{err.format_message()} (see '{where} --help')", int(err.exit_code))
+        if type(err).__name__ == "Abort":
+            _fail("aborted", 1)
+        raise
+    sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,162 @@
+"""The clinic's configuration, ``handouts.toml``: a small declarative schema.
+
+Found in the current folder, or given with ``--config``. Errors name the key and what is
+expected. Relative paths in the file are relative to the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from handouts.errors import ConfigError
+
+CONFIG_NAME = "handouts.toml"
+PAPERS = ("letter", "a4")
+
+# CLDR supplemental measurement data: territories whose paper size is US-Letter.
+LETTER_TERRITORIES = frozenset("BZ CA CL CO CR GT MX NI PA PH PR SV US VE".split())
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    logo: Path | None = None
+
+    def as_template_vars(self) -> dict[str, Any]:
+        return {"name": self.name, "phone": self.phone, "address": self.address,
+                "logo": str(self.logo) if self.logo else None}
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    clinic: Clinic = field(default_factory=Clinic)
+    paper: str | None = None
+    content: Path | None = None
+    locales: Path | None = None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError("text")
+    return value.strip()
+
+
+def _paper(value: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in PAPERS:
+        raise TypeError('"letter" or "a4"')
+    return value.lower()
+
+
+def _path(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError("a file or folder path")
+    return value
+
+
+# section -> key -> (checker, what is expected)
+SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "clinic": {"name": _text, "phone": _text, "address": _text, "logo": _path},
+    "handouts": {"paper": _paper, "content": _path, "locales": _path},
+}
+
+
+def _kind(value: Any) -> str:
+    return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def load_config(path: Path | None) -> Config:
+    """``path`` given: it must exist. Not given: ``./handouts.toml`` if there is one."""
+    if path is None:
+        candidate = Path.cwd() / CONFIG_NAME
+        if not candidate.is_file():
+            return Config()
+        path = candidate
+    where = str(path)
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: no such config file; check the --config path") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{where}: not valid TOML: {err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{where}: cannot read: {err}") from None
+    values: dict[str, dict[str, Any]] = {}
+    for section, content in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"{where}: [{section}]: unknown section; allowed: {', '.join(SCHEMA)}")
+        if not isinstance(content, dict):
+            raise ConfigError(f"{where}: {section}: expected a table [{section}], got {_kind(content)}")
+        values[section] = {}
+        for key, value in content.items():
+            check = SCHEMA[section].get(key)
+            if check is None:
+                raise ConfigError(f"{where}: {section}.{key}: unknown key; allowed: {', '.join(SCHEMA[section])}")
+            try:
+                values[section][key] = check(value)
+            except TypeError as expected:
+                raise ConfigError(f"{where}: {section}.{key}: expected {expected}, got {_kind(value)} {value!r}") from None
+    base = Path(path).resolve().parent
+    clinic = values.get("clinic", {})
+    opts = values.get("handouts", {})
+
+    def rel(value: str | None, key: str, folder: bool) -> Path | None:
+        if value is None:
+            return None
+        p = (base / value).resolve()
+        ok = p.is_dir() if folder else p.is_file()
+        if not ok:
+            raise ConfigError(f"{where}: {key}: {'folder' if folder else 'file'} {p} does not exist")
+        return p
+
+    return Config(
+        path=Path(path),
+        clinic=Clinic(
+            name=clinic.get("name"), phone=clinic.get("phone"), address=clinic.get("address"),
+            logo=rel(clinic.get("logo"), "clinic.logo", folder=False),
+        ),
+        paper=opts.get("paper"),
+        content=rel(opts.get("content"), "handouts.content", folder=True),
+        locales=rel(opts.get("locales"), "handouts.locales", folder=True),
+    )
+
+
+def machine_territory(environ: dict[str, str] | None = None) -> str | None:
+    """The territory of the machine's paper locale (LC_ALL, LC_PAPER, LANG), e.g. 'US'."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_PAPER", "LANG"):
+        value = env.get(var)
+        if not value:
+            continue
+        name = value.split(".")[0].split("@")[0]
+        if name in ("C", "POSIX"):
+            return None
+        parts = name.replace("-", "_").split("_")
+        if len(parts) > 1 and parts[1].isalpha() and len(parts[1]) == 2:
+            return parts[1].upper()
+        try:
+            from babel import Locale
+
+            return Locale.parse(parts[0]).territory or _likely_territory(parts[0])
+        except (ValueError, LookupError):
+            return None
+    return None
+
+
+def _likely_territory(language: str) -> str | None:
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags").get(language)
+    return likely.split("_")[-1] if likely else None
+
+
+def default_paper(environ: dict[str, str] | None = None) -> str:
+    """CLDR: US-Letter in the US, Canada, Mexico, the Philippines and a few more; A4 elsewhere."""
+    return "letter" if machine_territory(environ) in LETTER_TERRITORIES else "a4"

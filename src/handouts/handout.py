@@ -1,0 +1,89 @@
+"""The pipeline for one handout: load -> localize -> render markup -> check glyphs -> layout -> PDF.
+
+I/O only at the ends (reading content, catalogs, templates; the caller writes the bytes).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handouts import i18n
+from handouts.config import Config, default_paper
+from handouts.errors import UsageError
+from handouts.locate import check_drug_id, content_dirs, find_monograph
+
+
+@dataclass(frozen=True)
+class Request:
+    drug: str
+    lang: str
+    paper: str | None = None  # None: the clinic's config, else the machine's locale
+    large_print: bool = False
+    print_date: _dt.date | None = None
+    allow_fallback: bool = False
+    config: Config = field(default_factory=Config)
+    content_dirs: tuple[Path, ...] = ()  # clinic folders, before the shipped ones
+    locales_dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    pdf: bytes
+    drug: str
+    lang: str
+    paper: str
+    filename: str
+    fallback_count: int  # strings printed in English in place of a translation
+    unreviewed: bool
+
+
+def resolve_dirs(req: Request) -> tuple[list[Path], list[Path]]:
+    content_extra = [*req.content_dirs, *([req.config.content] if req.config.content else [])]
+    locales_extra = [*req.locales_dirs, *([req.config.locales] if req.config.locales else [])]
+    for d in (*content_extra, *locales_extra):
+        if not d.is_dir():
+            raise UsageError(f"folder {d} does not exist; check --content / --locales")
+    return content_dirs(content_extra), i18n.locales_dirs(locales_extra)
+
+
+def resolve_paper(req: Request) -> str:
+    paper = (req.paper or req.config.paper or default_paper()).lower()
+    if paper not in ("letter", "a4"):
+        raise UsageError(f"unknown paper '{req.paper}'; use letter or a4")
+    return paper
+
+
+def make_handout(req: Request) -> Result:
+    from handouts import prepare as _prepare
+    from handouts.render import prepare, render_pdf, template_dirs
+
+    check_drug_id(req.drug)
+    drug_dirs, catalog_dirs = resolve_dirs(req)
+    path = find_monograph(req.drug, drug_dirs)
+    lang = i18n.negotiate_language(req.lang, catalog_dirs)
+    paper = resolve_paper(req)
+    catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, catalog_dirs)
+    key = _prepare.cache_key(req, lang, path, catalogs, template_dirs())
+    prepared = _prepare.load(key)
+    if prepared is None:
+        from handouts.content import load_monograph
+        from handouts.i18n.catalog import translator_for
+        from handouts.i18n.localize import localize
+
+        mono = load_monograph(path, req.drug)
+        tr = translator_for(lang, catalog_dirs, req.allow_fallback)
+        prepared = prepare(localize(mono, tr), tr, clinic=req.config.clinic, print_date=req.print_date)
+        _prepare.store(key, prepared)
+    pdf = render_pdf(prepared, paper=paper, large_print=req.large_print,
+                     author=req.config.clinic.name or "handouts")
+    return Result(
+        pdf=pdf,
+        drug=req.drug,
+        lang=lang,
+        paper=paper,
+        filename=f"{req.drug}-{lang}.pdf",
+        fallback_count=prepared.fallbacks,
+        unreviewed=prepared.unreviewed,
+    )

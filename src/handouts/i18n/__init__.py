@@ -1,0 +1,88 @@
+"""Languages and gettext catalogs: everything about translation lives in this package.
+
+Catalogs are the ``.po`` files under ``locales/<ll>/LC_MESSAGES/messages.po``, read at run
+time (no compile step for a user), so a fuzzy (stale) entry is known and never printed as
+current. A catalog's review status is kept in its header comment::
+
+    # Review-Status: draft
+    # Reviewed-By: Name of the qualified translator
+    # Reviewed-On: 2026-12-01
+
+Anything but ``Review-Status: reviewed`` (with a reviewer and a date) is a draft.
+
+This module is the light part (languages, where catalogs are); reading catalogs and looking
+strings up is in :mod:`handouts.i18n.catalog`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+from handouts.errors import UsageError
+
+SOURCE_LANGUAGE = "en"
+DOMAIN = "messages"
+
+
+def tag_of(dirname: str) -> str:
+    """Catalog folder name (``zh_Hans``) to BCP 47 tag (``zh-Hans``)."""
+    return dirname.replace("_", "-")
+
+
+def locales_dirs(extra: Iterable[Path] = ()) -> list[Path]:
+    """Clinic catalog folders first (they take precedence), then the shipped ones."""
+    from handouts.resources import locales_dir
+
+    return [*extra, locales_dir()]
+
+
+def catalog_paths(lang: str, dirs: Iterable[Path]) -> list[Path]:
+    name = lang.replace("-", "_")
+    return [p for d in dirs if (p := d / name / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()]
+
+
+def available_languages(dirs: Iterable[Path]) -> list[str]:
+    langs = {SOURCE_LANGUAGE}
+    for d in dirs:
+        if d.is_dir():
+            for sub in d.iterdir():
+                if (sub / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+                    langs.add(tag_of(sub.name))
+    return sorted(langs)
+
+
+def negotiate_language(requested: str, dirs: Iterable[Path]) -> str:
+    """The available language for a tag like ``es``, ``es-MX`` or ``es_MX``, or a UsageError."""
+    available = available_languages(dirs)
+    tag = requested.strip().replace("_", "-")
+    if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", tag):
+        raise UsageError(
+            f"'{requested}' is not a language tag; use one like es or es-MX. "
+            f"Supported: {', '.join(available)}"
+        )
+    lower = {a.lower(): a for a in available}
+    parts = tag.lower().split("-")
+    for n in range(len(parts), 0, -1):
+        candidate = "-".join(parts[:n])
+        if candidate in lower:
+            return lower[candidate]
+    raise UsageError(
+        f"unsupported language '{requested}'; supported: {', '.join(available)} "
+        "(a clinic can add one with --locales DIR)"
+    )
+
+
+def language_name(lang: str, in_lang: str | None = None) -> str:
+    """The language's name, by default in itself (``es`` -> ``español``)."""
+    from babel import Locale
+
+    try:
+        loc = Locale.parse(lang, sep="-")
+        name = loc.get_display_name(Locale.parse(in_lang or lang, sep="-")) or lang
+    except (ValueError, LookupError):
+        return lang
+    return name
+
+

@@ -1,0 +1,121 @@
+"""Rendering: localized handout -> markup (Jinja2) -> flowables (layout) -> PDF bytes."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, NamedTuple
+
+from handouts.config import Clinic
+from handouts.i18n import language_name
+
+if TYPE_CHECKING:
+    from handouts.i18n.catalog import Translator
+    from handouts.i18n.localize import LocalizedHandout
+
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+
+
+def template_dirs() -> tuple[Path, ...]:
+    from handouts.resources import templates_dir
+
+    return (templates_dir(),)
+
+
+def styles_path() -> Path:
+    from handouts.resources import templates_dir
+
+    return templates_dir() / "styles.toml"
+
+
+def _texts(root) -> Iterator[str]:
+    for el in root.iter():
+        for value in (el.text, el.tail, el.get("title")):
+            if value and value.strip():
+                yield value
+
+
+@lru_cache(maxsize=64)
+def _language_name(lang: str) -> str:
+    name = language_name(lang)
+    return name[:1].upper() + name[1:]
+
+
+class Prepared(NamedTuple):
+    """A localized handout as markup, with what the PDF step needs to know about it.
+
+    Everything here comes from the content, the catalogs, the templates and the request,
+    so it can be cached by their hash (see :mod:`handouts.prepare`).
+    """
+
+    markup: str
+    lang: str
+    language_name: str
+    keywords: tuple[str, ...]
+    fallbacks: int  # strings printed in English in place of a translation
+    unreviewed: bool
+    qr: dict[str, tuple[int, tuple[tuple[int, int, int], ...]]]  # url -> encoded QR code
+
+
+def prepare(
+    handout: LocalizedHandout,
+    tr: Translator,
+    *,
+    clinic: Clinic | None = None,
+    print_date: _dt.date | None = None,
+) -> Prepared:
+    """Jinja2 step: the handout markup; a missing or stale translation is an error here."""
+    import unicodedata
+
+    from handouts.render.markup import render_markup
+
+    rtl = tr.lang.split("-")[0] in RTL_LANGUAGES
+    clinic = clinic or Clinic()
+    markup = render_markup(
+        handout, tr, template_dirs(),
+        clinic=clinic.as_template_vars(),
+        print_date=print_date,
+        language_name=_language_name(tr.lang),
+        direction="rtl" if rtl else "ltr",
+    )
+    tr.check_complete(handout.drug)
+    from handouts.render.icons import qr_runs
+
+    qr = {url: qr_runs(url) for url in re.findall(r'<qr url="([^"]*)"', markup)}
+    keywords = [handout.english_name, handout.name.value, *handout.brand_names, tr.lang]
+    return Prepared(
+        markup=unicodedata.normalize("NFC", markup),
+        lang=tr.lang,
+        language_name=_language_name(tr.lang),
+        keywords=tuple(dict.fromkeys(keywords)),
+        fallbacks=len(tr.problems),
+        unreviewed=not tr.is_source and not (tr.review and tr.review.reviewed),
+        qr=qr,
+    )
+
+
+def render_pdf(prepared: Prepared, *, paper: str, large_print: bool = False, author: str = "handouts") -> bytes:
+    """Markup -> glyph check -> flowables -> PDF bytes."""
+    from handouts.render.fonts import check_coverage, register
+    from handouts.render.icons import remember_qr
+    from handouts.render.layout import build_document, parse_markup
+    from handouts.render.pdf import column_width, text_width, write_pdf
+    from handouts.render.styles import load_styles
+
+    rtl = prepared.lang.split("-")[0] in RTL_LANGUAGES
+    root = parse_markup(prepared.markup)
+    for url, (count, runs) in prepared.qr.items():
+        remember_qr(url, count, runs)
+    styles = load_styles(styles_path(), large_print)
+    fonts = register(styles.family_for(prepared.lang))
+    check_coverage(_texts(root), fonts, prepared.lang)
+    doc = build_document(root, styles, fonts, text_width(styles, paper), column_width(styles, paper), rtl)
+    return write_pdf(
+        doc, styles, fonts,
+        paper=paper,
+        author=author,
+        subject=f"{doc.subtitle} ({prepared.language_name})",
+        keywords=list(prepared.keywords),
+    )

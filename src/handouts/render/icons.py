@@ -1,0 +1,164 @@
+"""Small vector icons drawn by the project (no font glyphs, no images).
+
+An icon always stands beside text that says the same thing; it is never the only way the
+information is given.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from reportlab.lib.colors import HexColor, black, white
+from reportlab.platypus import Flowable
+
+ICONS = ("stop", "phone", "emergency", "lock", "alert")
+
+
+_QR: dict[tuple[str, str], tuple[int, tuple[tuple[int, int, int], ...]]] = {}
+
+
+def remember_qr(value: str, count: int, runs, level: str = "M") -> None:
+    """Use an already encoded QR code (from a prepared handout) instead of encoding it again."""
+    _QR[(value, level)] = (count, tuple(tuple(r) for r in runs))
+
+
+def qr_runs(value: str, level: str = "M") -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """The QR code of ``value``: (modules per side, dark runs as (row, first column, length)).
+
+    Encoded once per address: the same drug's link is on every handout.
+    """
+    if (value, level) not in _QR:
+        _QR[(value, level)] = _encode_qr(value, level)
+    return _QR[(value, level)]
+
+
+def _encode_qr(value: str, level: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    from reportlab.graphics.barcode import qrencoder
+
+    qr = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+    qr.addData(value)
+    qr.make()
+    runs = []
+    for r, row in enumerate(qr.modules):
+        c = 0
+        for dark, group in itertools.groupby(bool(m) for m in row):
+            n = len(list(group))
+            if dark:
+                runs.append((r, c, n))
+            c += n
+    return qr.getModuleCount(), tuple(runs)
+
+
+class QRCode(Flowable):
+    """A QR code drawn as one filled path (with the standard 4-module quiet zone)."""
+
+    def __init__(self, value: str, size: float, level: str = "M"):
+        super().__init__()
+        self.value, self.size, self.level = value, size, level
+
+    def wrap(self, availWidth, availHeight):  # noqa: N802
+        return self.size, self.size
+
+    def draw(self):
+        count, runs = qr_runs(self.value, self.level)
+        border = 4
+        box = self.size / (count + 2 * border)
+        c = self.canv
+        c.saveState()
+        c.setFillColor(black)
+        path = c.beginPath()
+        for r, col, n in runs:
+            path.rect((col + border) * box, self.size - (r + border + 1) * box, n * box, box)
+        c.drawPath(path, fill=1, stroke=0)
+        c.restoreState()
+
+
+class Icon(Flowable):
+    """A square icon of ``size`` points."""
+
+    def __init__(self, kind: str, size: float, color: str):
+        super().__init__()
+        if kind not in ICONS:
+            raise ValueError(kind)
+        self.kind = kind
+        self.size = size
+        self.color = HexColor(color)
+
+    def wrap(self, availWidth, availHeight):  # noqa: N802 (ReportLab API)
+        return self.size, self.size
+
+    def draw(self):
+        c = self.canv
+        s = self.size
+        c.saveState()
+        c.setFillColor(self.color)
+        c.setStrokeColor(self.color)
+        getattr(self, f"_draw_{self.kind}")(c, s)
+        c.restoreState()
+
+    # each drawing uses the unit square scaled to s
+    @staticmethod
+    def _poly(c, points, s, fill=1, stroke=0):
+        p = c.beginPath()
+        p.moveTo(points[0][0] * s, points[0][1] * s)
+        for x, y in points[1:]:
+            p.lineTo(x * s, y * s)
+        p.close()
+        c.drawPath(p, fill=fill, stroke=stroke)
+
+    def _draw_stop(self, c, s):
+        # red octagon with a white bar: "do not"
+        import math
+
+        r = 0.5 / math.cos(math.pi / 8)
+        pts = [
+            (0.5 + r * math.cos(math.pi / 8 + k * math.pi / 4) * 0.98,
+             0.5 + r * math.sin(math.pi / 8 + k * math.pi / 4) * 0.98)
+            for k in range(8)
+        ]
+        self._poly(c, pts, s)
+        c.setFillColor(white)
+        c.rect(0.2 * s, 0.41 * s, 0.6 * s, 0.18 * s, fill=1, stroke=0)
+
+    def _draw_phone(self, c, s):
+        # a handset in a circle
+        c.circle(0.5 * s, 0.5 * s, 0.5 * s, fill=1, stroke=0)
+        c.setFillColor(white)
+        c.setStrokeColor(white)
+        c.setLineWidth(0.13 * s)
+        c.setLineCap(1)
+        p = c.beginPath()
+        p.moveTo(0.32 * s, 0.74 * s)
+        p.curveTo(0.2 * s, 0.6 * s, 0.38 * s, 0.36 * s, 0.68 * s, 0.26 * s)
+        c.drawPath(p, fill=0, stroke=1)
+        c.setLineWidth(0.17 * s)
+        c.line(0.27 * s, 0.78 * s, 0.36 * s, 0.69 * s)
+        c.line(0.64 * s, 0.3 * s, 0.73 * s, 0.21 * s)
+
+    def _draw_emergency(self, c, s):
+        # white cross on a red rounded square: emergency care
+        c.roundRect(0, 0, s, s, 0.18 * s, fill=1, stroke=0)
+        c.setFillColor(white)
+        c.rect(0.4 * s, 0.16 * s, 0.2 * s, 0.68 * s, fill=1, stroke=0)
+        c.rect(0.16 * s, 0.4 * s, 0.68 * s, 0.2 * s, fill=1, stroke=0)
+
+    def _draw_lock(self, c, s):
+        # a padlock: store safely, out of reach
+        c.setLineWidth(0.1 * s)
+        p = c.beginPath()
+        p.moveTo(0.3 * s, 0.45 * s)
+        p.lineTo(0.3 * s, 0.68 * s)
+        p.arcTo(0.3 * s, 0.48 * s, 0.7 * s, 0.92 * s, startAng=180, extent=-180)
+        p.lineTo(0.7 * s, 0.45 * s)
+        c.drawPath(p, fill=0, stroke=1)
+        c.roundRect(0.15 * s, 0.02 * s, 0.7 * s, 0.5 * s, 0.08 * s, fill=1, stroke=0)
+        c.setFillColor(white)
+        c.circle(0.5 * s, 0.3 * s, 0.08 * s, fill=1, stroke=0)
+        c.rect(0.47 * s, 0.12 * s, 0.06 * s, 0.16 * s, fill=1, stroke=0)
+
+    def _draw_alert(self, c, s):
+        # a triangle with an exclamation mark
+        self._poly(c, [(0.0, 0.05), (1.0, 0.05), (0.5, 0.95)], s)
+        c.setFillColor(white)
+        c.rect(0.45 * s, 0.38 * s, 0.1 * s, 0.33 * s, fill=1, stroke=0)
+        c.circle(0.5 * s, 0.23 * s, 0.06 * s, fill=1, stroke=0)

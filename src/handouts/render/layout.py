@@ -1,0 +1,439 @@
+"""Layout step: handout markup -> ReportLab flowables, one small builder per element.
+
+Unknown elements are errors: a template can only use what is built here.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from reportlab.lib.colors import HexColor
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from handouts.errors import TemplateError
+from handouts.render.fonts import RegisteredFamily
+from handouts.render.icons import ICONS, Icon, QRCode
+from handouts.render.styles import Styles
+
+INLINE = ("b", "en")
+#: elements that open page 1 at full width (until the first other element)
+HEADER = ("letterhead", "title", "subtitle", "meta", "notice", "warning")
+
+
+@dataclass
+class Footer:
+    parts: list[str] = field(default_factory=list)
+    clinic: str = ""
+    pages: str = "{page} / {pages}"
+
+
+@dataclass
+class Document:
+    """What the PDF step needs: flowables, footer, and metadata."""
+
+    header: list[Flowable]  # full width on page 1: title, meta, the boxed warning
+    body: list[Flowable]  # in columns when the style asks for them
+    footer: Footer
+    title: str
+    subtitle: str
+    lang: str
+    rtl: bool
+
+
+class Heading(Paragraph):
+    """A paragraph that is also a bookmark (outline entry)."""
+
+    def __init__(self, text, style, key: str, title: str, level: int):
+        super().__init__(text, style)
+        self.bookmark = (key, title, level)
+
+
+class WriteIn(Flowable):
+    """Ruled lines to write an answer on."""
+
+    def __init__(self, lines: int, gap: float, indent: float, color: str):
+        super().__init__()
+        self.lines, self.gap, self.indent, self.color = lines, gap, indent, HexColor(color)
+
+    def wrap(self, availWidth, availHeight):  # noqa: N802
+        self.width = availWidth
+        return availWidth, self.lines * self.gap
+
+    def draw(self):
+        c = self.canv
+        c.saveState()
+        c.setStrokeColor(self.color)
+        c.setLineWidth(0.7)
+        for i in range(self.lines):
+            y = (self.lines - 1 - i) * self.gap + 2
+            c.line(self.indent, y, self.width, y)
+        c.restoreState()
+
+
+class Builder:
+    def __init__(self, styles: Styles, fonts: RegisteredFamily, page_width: float, frame_width: float,
+                 rtl: bool = False):
+        self.st = styles
+        self.page_width = page_width
+        self.frame_width = frame_width
+        self.width = frame_width
+        self.fonts = fonts
+        self.rtl = rtl
+        self.sizes = styles.sizes
+        self.colors = styles.colors
+        self.ps = self._paragraph_styles()
+        self._keys = 0
+
+    # ------------------------------------------------------------------ styles
+
+    def _paragraph_styles(self) -> dict[str, ParagraphStyle]:
+        z, c, f = self.sizes, self.colors, self.fonts
+        align = TA_RIGHT if self.rtl else TA_LEFT
+
+        def style(name, size, font=None, color="text", **kw) -> ParagraphStyle:
+            return ParagraphStyle(
+                name, fontName=font or f.regular, fontSize=size, leading=size * z["leading"],
+                textColor=HexColor(c[color]), alignment=align, **kw,
+            )
+
+        ind = z["bullet_indent"]
+        return {
+            "body": style("body", z["body"], spaceAfter=z["space_after_paragraph"]),
+            "bullet": style("bullet", z["body"], leftIndent=ind, bulletIndent=ind * 0.2,
+                            bulletFontName=f.bold, spaceAfter=z["space_after_paragraph"]),
+            "question": style("question", z["body"], font=f.regular, leftIndent=ind,
+                              bulletIndent=0, bulletFontName=f.bold, spaceBefore=z["space_after_paragraph"]),
+            "title": style("title", z["title"], font=f.bold, color="heading", spaceAfter=1),
+            "subtitle": style("subtitle", z["subtitle"], font=f.bold, color="muted", spaceAfter=2),
+            "meta": style("meta", z["meta"], color="muted"),
+            "section": style("section", z["section"], font=f.bold, color="heading",
+                             spaceBefore=z["space_before_section"], spaceAfter=z["space_after_section"],
+                             keepWithNext=1),
+            "subsection": style("subsection", z["subsection"], font=f.bold, color="heading",
+                                spaceBefore=z["space_after_section"] + 1, spaceAfter=1, keepWithNext=1),
+            "warning_heading": style("warning_heading", z["section"], font=f.bold, color="warning_heading",
+                                     spaceAfter=2),
+            "notice": style("notice", z["body"], font=f.bold, color="text"),
+            "small": style("small", z["small"], color="muted", spaceAfter=1),
+            "url": style("url", z["body"], font=f.bold, spaceAfter=z["space_after_paragraph"]),
+            "small_bullet": style("small_bullet", z["small"], color="muted", spaceAfter=1,
+                                  leftIndent=z["small"], bulletIndent=0),
+            "letterhead": style("letterhead", z["small"], color="muted"),
+        }
+
+    # ------------------------------------------------------------------ inline text
+
+    def inline(self, el: ET.Element) -> str:
+        """The element's content as ReportLab paragraph markup (escaped text, b, en)."""
+        out = [escape(el.text or "")]
+        for child in el:
+            if child.tag not in INLINE:
+                raise TemplateError(f"<{child.tag}> is not allowed inside <{el.tag}>; use text, <b> or <en>")
+            inner = self.inline(child)
+            if child.tag == "b":
+                out.append(f"<b>{inner}</b>")
+
+            else:
+                out.append(
+                    f'<font color="{self.colors["fallback"]}"><i>[EN]\u00a0{inner}</i></font>'
+                )
+            out.append(escape(child.tail or ""))
+        return " ".join("".join(out).split())
+
+    @staticmethod
+    def plain(el: ET.Element) -> str:
+        return " ".join("".join(el.itertext()).split())
+
+    # ------------------------------------------------------------------ blocks
+
+    def build(self, root: ET.Element) -> Document:
+        if root.tag != "handout":
+            raise TemplateError(f"the markup must start with <handout>, not <{root.tag}>")
+        lang = root.get("lang", "en")
+        footer = Footer()
+        title = subtitle = ""
+        header: list[Flowable] = []
+        body: list[Flowable] = []
+        for el in root:
+            if el.tag == "footer":
+                footer = self.footer(el)
+                continue
+            if el.tag == "title":
+                title = self.plain(el)
+            elif el.tag == "subtitle":
+                subtitle = self.plain(el)
+            in_header = not body and el.tag in HEADER
+            # the header is as wide as the page; the rest flows in the body's columns
+            self.width = self.page_width if in_header else self.frame_width
+            (header if in_header else body).extend(self.block(el))
+        if not title:
+            raise TemplateError("the handout has no <title>")
+        return Document(header, body, footer, title, subtitle, lang, self.rtl)
+
+    def block(self, el: ET.Element) -> list[Flowable]:
+        method = getattr(self, f"el_{el.tag}", None)
+        if method is None:
+            raise TemplateError(f"unknown element <{el.tag}> in the handout markup; see README, 'Templates'")
+        return method(el)
+
+    def children(self, el: ET.Element) -> list[Flowable]:
+        out: list[Flowable] = []
+        for child in el:
+            out.extend(self.block(child))
+        return out
+
+    def _key(self) -> str:
+        self._keys += 1
+        return f"s{self._keys}"
+
+    def el_title(self, el):
+        return [Heading(self.inline(el), self.ps["title"], self._key(), self.plain(el), 0)]
+
+    def el_subtitle(self, el):
+        return [Paragraph(self.inline(el), self.ps["subtitle"])]
+
+    def el_meta(self, el):
+        return [Paragraph(self.inline(el), self.ps["meta"])]
+
+    def el_p(self, el):
+        return [Paragraph(self.inline(el), self.ps["body"])]
+
+    def el_ul(self, el):
+        items = []
+        for li in el:
+            if li.tag != "li":
+                raise TemplateError(f"<ul> may only hold <li>, not <{li.tag}>")
+            items.append(li)
+        paras = [Paragraph(self.inline(li), self.ps["bullet"], bulletText="\u2022") for li in items]
+        if len(items) >= 4 and all(self._fits_half(self.plain(li)) for li in items):
+            # short one-line items (e.g. side effects): two columns, in reading order by rows
+            return [self._grid([[p] for p in paras])]
+        return paras
+
+    def _fits_half(self, text: str) -> bool:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        style = self.ps["bullet"]
+        column = (self.width - self.sizes["column_gap"]) / 2
+        return stringWidth(text, style.fontName, style.fontSize) + style.leftIndent < column * 0.96
+
+    def _grid(self, cells: list[list[Flowable]]) -> Flowable:
+        """Two columns, filled row by row: the page reads (and copies) in the items' order."""
+        gap = self.sizes["column_gap"]
+        width = (self.width - gap) / 2
+        rows = [cells[i:i + 2] + [[]] * (2 - len(cells[i:i + 2])) for i in range(0, len(cells), 2)]
+        if self.rtl:
+            rows = [list(reversed(r)) for r in rows]
+        table = Table(rows, colWidths=[width + gap / 2, width + gap / 2], hAlign="LEFT")
+        table.setStyle(self._table_style([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("RIGHTPADDING", (0, 0), (0, -1), gap / 2),
+            ("LEFTPADDING", (1, 0), (1, -1), gap / 2),
+        ]))
+        return table
+
+    def el_url(self, el):
+        """A web address, as a link; a long one is broken after a slash, never inside a word."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        href = el.get("href", "")
+        if not href.startswith(("https://", "http://")):
+            raise TemplateError(f"<url> needs an href starting with https://, got {href!r}")
+        style = self.ps["url"]
+        lines, rest = [], href
+        while stringWidth(rest, style.fontName, style.fontSize) > self.width and "/" in rest[:-1]:
+            cut = 0
+            for i, ch in enumerate(rest[:-1]):
+                if ch == "/" and stringWidth(rest[: i + 1], style.fontName, style.fontSize) <= self.width:
+                    cut = i + 1
+            if cut == 0:
+                break
+            lines.append(rest[:cut])
+            rest = rest[cut:]
+        lines.append(rest)
+        text = "<br/>".join(escape(line) for line in lines)
+        return [Paragraph(f'<link href="{escape(href, {chr(34): "&quot;"})}">{text}</link>', style)]
+
+    def el_li(self, el):
+        return [Paragraph(self.inline(el), self.ps["bullet"], bulletText="\u2022")]
+
+    def el_h2(self, el):
+        para = Paragraph(self.inline(el), self.ps["subsection"])
+        icon = el.get("icon")
+        if not icon:
+            return [para]
+        return [self._with_icon(icon, [para], self.ps["subsection"])]
+
+    def el_section(self, el):
+        title = el.get("title")
+        if not title:
+            raise TemplateError(f"<section id=\"{el.get('id', '?')}\"> needs a title")
+        head = Heading(escape(title), self.ps["section"], self._key(), title, 1)
+        body = self.children(el)
+        # keep the heading with the first block of its section
+        first = body[:1]
+        return [KeepTogether([head, *first]), *body[1:]]
+
+    def el_warning(self, el):
+        title = el.get("title", "")
+        head = Heading(escape(title), self.ps["warning_heading"], self._key(), title, 1)
+        heading = self._with_icon("alert", [head], self.ps["warning_heading"], color="warning_border")
+        return [Spacer(1, 4), self._box([heading, *self.children(el)], "warning_border", "warning_background"),
+                Spacer(1, 2)]
+
+    def el_notice(self, el):
+        para = Paragraph(self.inline(el), self.ps["notice"])
+        return [Spacer(1, 4), self._box([para], "fallback", "notice_background", border_width=1.0)]
+
+    def el_keypoints(self, el):
+        title = el.get("title", "")
+        head = Heading(escape(title), self.ps["warning_heading"].clone(
+            "kp", textColor=HexColor(self.colors["heading"])), self._key(), title, 1)
+        items = [Paragraph(self.inline(li), self.ps["bullet"], bulletText="\u2022") for li in el]
+        return [Spacer(1, self.sizes["space_before_section"]),
+                KeepTogether(self._box([head, *items], "keypoints_border", "keypoints_background"))]
+
+    def el_questions(self, el):
+        out = []
+        z = self.sizes
+        for i, q in enumerate(el, 1):
+            if q.tag != "q":
+                raise TemplateError(f"<questions> may only hold <q>, not <{q.tag}>")
+            para = Paragraph(self.inline(q), self.ps["question"], bulletText=f"{i}.")
+            lines = WriteIn(int(z["writein_lines"]), z["writein_gap"], z["bullet_indent"], self.colors["writein"])
+            out.append([para, lines])
+        if int(z["question_columns"]) >= 2 and len(out) > 1:
+            return [self._grid(out)]
+        return [KeepTogether(cell) for cell in out]
+
+    def el_qr(self, el):
+        url = el.get("url", "")
+        if not url:
+            raise TemplateError("<qr> needs a url")
+        size = self.sizes["qr"]
+        drawing = QRCode(url, size)
+        text = self.children(el)
+        cells = [[drawing, text]] if not self.rtl else [[text, drawing]]
+        widths = [size + 10, None] if not self.rtl else [None, size + 10]
+        table = Table(cells, colWidths=widths, hAlign="LEFT")
+        table.setStyle(self._table_style([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        return [KeepTogether([table])]
+
+    def el_sources(self, el):
+        title = el.get("title", "")
+        head = Heading(escape(title), self.ps["subsection"], self._key(), title, 1)
+        out: list[Flowable] = [Spacer(1, self.sizes["space_before_section"]), head]
+        for child in el:
+            if child.tag == "source":
+                text = self.inline(child)
+                if child.get("url"):
+                    text = f'<link href="{escape(child.get("url"), {chr(34): "&quot;"})}">{text}</link>'
+                out.append(Paragraph(text, self.ps["small_bullet"], bulletText="\u2022"))
+            elif child.tag == "p":
+                out.append(Paragraph(self.inline(child), self.ps["small"]))
+            else:
+                raise TemplateError(f"<sources> may only hold <p> and <source>, not <{child.tag}>")
+        return out
+
+    def el_letterhead(self, el):
+        lines = []
+        for child in el:
+            if child.tag != "line":
+                raise TemplateError(f"<letterhead> may only hold <line>, not <{child.tag}>")
+            lines.append(Paragraph(self.inline(child), self.ps["letterhead"]))
+        logo = el.get("logo")
+        if not logo:
+            return [*lines, Spacer(1, 4)]
+        from reportlab.platypus import Image
+
+        height = self.sizes["icon"] * 1.6
+        try:
+            image = Image(logo)
+            ratio = image.imageWidth / image.imageHeight
+            image = Image(logo, width=height * ratio, height=height)
+        except Exception as err:  # ReportLab raises several kinds for a bad image
+            raise TemplateError(f"clinic logo {logo}: cannot read the image ({err}); use a PNG or JPEG") from None
+        table = Table([[lines, image]], colWidths=[None, height * ratio + 4])
+        table.setStyle(self._table_style([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                          ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
+        return [table, Spacer(1, 4)]
+
+    def footer(self, el: ET.Element) -> Footer:
+        f = Footer()
+        for child in el:
+            if child.tag == "part":
+                f.parts.append(self.plain(child))
+            elif child.tag == "clinic":
+                f.clinic = self.plain(child)
+            elif child.tag == "pages":
+                f.pages = self.plain(child)
+            else:
+                raise TemplateError(f"<footer> may only hold <part>, <clinic> and <pages>, not <{child.tag}>")
+        if "{page}" not in f.pages or "{pages}" not in f.pages:
+            raise TemplateError("<pages> in the footer must contain {page} and {pages}")
+        return f
+
+    # ------------------------------------------------------------------ helpers
+
+    def _table_style(self, extra=()):
+        base = [
+            ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ]
+        return TableStyle(base + list(extra))
+
+    def _with_icon(self, kind: str, content: list[Flowable], style: ParagraphStyle, color: str | None = None):
+        if kind not in ICONS:
+            raise TemplateError(f"unknown icon '{kind}'; known: {', '.join(ICONS)}")
+        size = max(self.sizes["icon"], style.leading)
+        key = color or (f"icon_{kind}" if f"icon_{kind}" in self.colors else "heading")
+        icon = Icon(kind, size, self.colors[key])
+        gap = size * 0.35
+        cells = [[icon, content]] if not self.rtl else [[content, icon]]
+        widths = [size + gap, None] if not self.rtl else [None, size + gap]
+        table = Table(cells, colWidths=widths)
+        table.setStyle(self._table_style([
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), style.spaceBefore),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), style.spaceAfter + 1),
+        ]))
+        table.keepWithNext = 1
+        return table
+
+    def _box(self, content: list[Flowable], border: str, background: str, border_width: float | None = None):
+        width = border_width or self.sizes["box_border"]
+        pad = self.sizes["box_padding"]
+        table = Table([[content]])
+        table.setStyle(self._table_style([
+            ("BOX", (0, 0), (-1, -1), width, HexColor(self.colors[border])),
+            ("BACKGROUND", (0, 0), (-1, -1), HexColor(self.colors[background])),
+            ("LEFTPADDING", (0, 0), (-1, -1), pad + 1),
+            ("RIGHTPADDING", (0, 0), (-1, -1), pad + 1),
+            ("TOPPADDING", (0, 0), (-1, -1), pad),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+        ]))
+        return table
+
+
+def build_document(root: ET.Element, styles: Styles, fonts: RegisteredFamily, page_width: float,
+                   frame_width: float, rtl: bool = False) -> Document:
+    return Builder(styles, fonts, page_width, frame_width, rtl).build(root)
+
+
+def parse_markup(markup: str) -> ET.Element:
+    try:
+        return ET.fromstring(markup)
+    except ET.ParseError as err:
+        line, col = err.position
+        text = markup.splitlines()[line - 1] if 0 < line <= len(markup.splitlines()) else ""
+        raise TemplateError(
+            f"handout.xml.j2: the rendered markup is not well-formed at line {line}, column {col}: "
+            f"{text.strip()[:80]!r}; check the template"
+        ) from None

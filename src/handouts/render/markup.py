@@ -1,0 +1,136 @@
+"""Jinja2 step: a localized handout -> handout markup (a small XML of our own elements).
+
+Template strings are translated through the same :class:`Translator` as the content, so a
+missing or stale template string is reported like a missing content string. Jinja2 is set
+up exactly as for extraction in ``babel.cfg``: i18n extension, trimmed, autoescape.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from handouts.config import Clinic
+from handouts.errors import TemplateError
+
+if TYPE_CHECKING:
+    from handouts.i18n.catalog import Translator
+    from handouts.i18n.localize import LocalizedHandout, Text
+
+TEMPLATE = "handout.xml.j2"
+
+
+def _bytecode_cache():
+    from jinja2 import FileSystemBytecodeCache
+
+    from handouts.cache import cache_dir
+
+    folder = cache_dir("jinja")
+    return FileSystemBytecodeCache(str(folder)) if folder else None
+
+
+@lru_cache(maxsize=8)
+def environment(template_dirs: tuple[Path, ...]):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+    from markupsafe import Markup, escape
+
+    env = Environment(
+        loader=FileSystemLoader([str(d) for d in template_dirs]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        bytecode_cache=_bytecode_cache(),
+        auto_reload=True,
+    )
+    env.policies["ext.i18n.trimmed"] = True
+
+    def mark(text: str, fallback: bool) -> Markup:
+        return Markup("<en>%s</en>") % text if fallback else escape(text)
+
+    @pass_context
+    def gettext(ctx, message: str) -> str:
+        tr: Translator = ctx["_translator"]
+        text, fallback = tr.lookup(message, None, "template", message)
+        # newstyle gettext wraps the result in Markup: escape it here so a catalog
+        # can never inject markup, and mark an English fallback.
+        return str(mark(text, fallback))
+
+    @pass_context
+    def ngettext(ctx, singular: str, plural: str, n: int) -> str:
+        tr: Translator = ctx["_translator"]
+        text, fallback = tr.lookup(singular, None, "template", singular)
+        if tr.is_source or fallback:
+            text = singular if n == 1 else plural
+        else:
+            forms = text.split("\x00")
+            text = forms[min(tr.catalogs[0].plural(n), len(forms) - 1)]
+        return str(mark(text, fallback))
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+
+    def t(value: Text) -> Markup:
+        return mark(value.value, value.fallback)
+
+    env.filters["t"] = t
+
+    @pass_context
+    def date(ctx, value: _dt.date) -> str:
+        return format_date(value, ctx["_translator"].lang)
+
+    env.filters["date"] = date
+    env.filters["capfirst"] = lambda s: s[:1].upper() + s[1:]
+    env.filters["host"] = lambda url: urlsplit(url).hostname or url
+    return env
+
+
+def format_date(value: _dt.date, lang: str) -> str:
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(value, format="long", locale=lang.replace("-", "_"))
+
+
+def render_markup(
+    handout: LocalizedHandout,
+    tr: Translator,
+    template_dirs: tuple[Path, ...],
+    *,
+    clinic: dict[str, Any] | None = None,
+    print_date: _dt.date | None = None,
+    language_name: str = "",
+    direction: str = "ltr",
+) -> str:
+    from jinja2 import TemplateError as JinjaTemplateError
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+    env = environment(template_dirs)
+    try:
+        template = env.get_template(TEMPLATE)
+    except TemplateNotFound:
+        raise TemplateError(f"template '{TEMPLATE}' not found in {', '.join(map(str, template_dirs))}") from None
+    except TemplateSyntaxError as err:
+        raise TemplateError(f"{err.filename or TEMPLATE}:{err.lineno}: template error: {err.message}") from None
+    unreviewed = not tr.is_source and not (tr.review and tr.review.reviewed)
+    variables = dict(
+        _translator=tr,
+        h=handout,
+        lang=tr.lang,
+        direction=direction,
+        language_name=language_name,
+        clinic=clinic or Clinic().as_template_vars(),
+        review_date=format_date(handout.review_date, tr.lang),
+        print_date=format_date(print_date, tr.lang) if print_date else None,
+        unreviewed=unreviewed,
+    )
+    known = list(tr.problems)  # content problems, found by localize()
+    try:
+        markup = template.render(has_fallback=bool(known), **variables)
+        if tr.problems and not known:
+            # only template strings fell back: render again so page 1 carries the notice
+            del tr.problems[len(known):]
+            markup = template.render(has_fallback=True, **variables)
+    except JinjaTemplateError as err:
+        raise TemplateError(f"{TEMPLATE}: template error: {err}") from None
+    return markup

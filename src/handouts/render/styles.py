@@ -1,0 +1,111 @@
+"""Styles are data (``templates/styles.toml``); this module reads and checks them."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from handouts.errors import TemplateError
+
+_UNITS = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0}
+_LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(pt|mm|cm|in)\s*$")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+LENGTH_KEYS = (
+    "body", "title", "subtitle", "meta", "section", "subsection", "small", "footer",
+    "bullet_indent", "space_before_section", "space_after_section", "space_after_paragraph",
+    "icon", "qr", "writein_gap", "box_padding", "box_border", "column_gap",
+)
+NUMBER_KEYS = ("leading", "writein_lines", "question_columns", "columns")
+PAGE_KEYS = ("margin_top", "margin_bottom", "margin_left", "margin_right", "footer_gap")
+FACES = ("regular", "bold", "italic", "bold_italic")
+
+
+def parse_length(value: Any, where: str) -> float:
+    """``"12pt"``, ``"1.8cm"``, ``"20mm"``, ``"0.5in"`` -> points."""
+    if isinstance(value, str):
+        m = _LENGTH.match(value)
+        if m:
+            return float(m.group(1)) * _UNITS[m.group(2)]
+    raise TemplateError(f"{where}: expected a length like \"12pt\" or \"1.8cm\", got {value!r}")
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    name: str
+    package: str
+    folder: str
+    files: dict[str, str]  # face -> file name
+
+
+@dataclass(frozen=True)
+class Styles:
+    page: dict[str, float]
+    sizes: dict[str, float]
+    colors: dict[str, str]
+    families: dict[str, FontFamily]
+    language_fonts: dict[str, str]
+    large_print: bool
+
+    def family_for(self, lang: str) -> FontFamily:
+        base = lang.split("-")[0]
+        name = self.language_fonts.get(lang) or self.language_fonts.get(base) or self.language_fonts["default"]
+        return self.families[name]
+
+
+@lru_cache(maxsize=16)
+def load_styles(path: Path, large_print: bool = False) -> Styles:
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise TemplateError(f"{where}: not valid TOML: {err}") from None
+    except OSError as err:
+        raise TemplateError(f"{where}: cannot read: {err.strerror}") from None
+
+    def table(key: str) -> dict[str, Any]:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            raise TemplateError(f"{where}: [{key}]: missing or not a table")
+        return value
+
+    page_t = table("page")
+    page = {k: parse_length(page_t.get(k), f"{where}: page.{k}") for k in PAGE_KEYS}
+    raw_sizes = dict(table("sizes"))
+    if large_print:
+        raw_sizes.update(table("large_print"))
+    sizes: dict[str, float] = {}
+    for k in LENGTH_KEYS:
+        sizes[k] = parse_length(raw_sizes.get(k), f"{where}: sizes.{k}")
+    for k in NUMBER_KEYS:
+        v = raw_sizes.get(k)
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+            raise TemplateError(f"{where}: sizes.{k}: expected a number, got {v!r}")
+        sizes[k] = float(v)
+    if sizes["body"] < 12:
+        raise TemplateError(f"{where}: sizes.body: {sizes['body']:g}pt is too small; body text must be at least 12pt")
+    colors = {}
+    for k, v in table("colors").items():
+        if not isinstance(v, str) or not _COLOR.match(v):
+            raise TemplateError(f"{where}: colors.{k}: expected a colour like \"#1a1a1a\", got {v!r}")
+        colors[k] = v
+    fonts = table("fonts")
+    families: dict[str, FontFamily] = {}
+    for name, fam in (fonts.get("families") or {}).items():
+        if not isinstance(fam, dict):
+            raise TemplateError(f"{where}: fonts.families.{name}: expected a table")
+        missing = [k for k in ("package", *FACES) if not isinstance(fam.get(k), str)]
+        if missing:
+            raise TemplateError(f"{where}: fonts.families.{name}: missing {', '.join(missing)}")
+        families[name] = FontFamily(name, fam["package"], fam.get("folder", "."), {f: fam[f] for f in FACES})
+    langs = fonts.get("languages")
+    if not isinstance(langs, dict) or "default" not in langs:
+        raise TemplateError(f"{where}: fonts.languages: expected a table with a \"default\" family")
+    for lang, fam in langs.items():
+        if fam not in families:
+            raise TemplateError(f"{where}: fonts.languages.{lang}: unknown family {fam!r}; known: {', '.join(families)}")
+    return Styles(page, sizes, colors, families, dict(langs), large_print)
