@@ -20,6 +20,8 @@ from handouts.render.icons import ICONS, Icon, QRCode
 from handouts.render.styles import Styles
 
 INLINE = ("b", "en")
+#: an action sub-heading (one with an icon) is kept in the same column as a list this short
+KEEP_LIST = 8
 #: elements that open page 1 at full width (until the first other element)
 HEADER = ("letterhead", "title", "subtitle", "meta", "notice", "warning")
 
@@ -42,6 +44,18 @@ class Document:
     subtitle: str
     lang: str
     rtl: bool
+
+
+def keep_together(flowables: list[Flowable]) -> KeepTogether:
+    """KeepTogether of the flowables, with nested KeepTogethers flattened.
+
+    (ReportLab's KeepTogether reports a huge height to force a split, so one nested in
+    another always pushes the outer one to the next frame.)
+    """
+    flat: list[Flowable] = []
+    for f in flowables:
+        flat.extend(f._content if isinstance(f, KeepTogether) else [f])
+    return KeepTogether(flat)
 
 
 class Heading(Paragraph):
@@ -104,9 +118,11 @@ class Builder:
         return {
             "body": style("body", z["body"], spaceAfter=z["space_after_paragraph"]),
             "bullet": style("bullet", z["body"], leftIndent=ind, bulletIndent=ind * 0.2,
-                            bulletFontName=f.bold, spaceAfter=z["space_after_paragraph"]),
+                            bulletFontName=f.bold, bulletFontSize=z["body"],
+                            spaceAfter=z["space_after_paragraph"]),
             "question": style("question", z["body"], font=f.regular, leftIndent=ind,
-                              bulletIndent=0, bulletFontName=f.bold, spaceBefore=z["space_after_paragraph"]),
+                              bulletIndent=0, bulletFontName=f.bold, bulletFontSize=z["body"],
+                              spaceBefore=z["space_after_paragraph"]),
             "title": style("title", z["title"], font=f.bold, color="heading", spaceAfter=1),
             "subtitle": style("subtitle", z["subtitle"], font=f.bold, color="muted", spaceAfter=2),
             "meta": style("meta", z["meta"], color="muted"),
@@ -121,7 +137,7 @@ class Builder:
             "small": style("small", z["small"], color="muted", spaceAfter=1),
             "url": style("url", z["body"], font=f.bold, spaceAfter=z["space_after_paragraph"]),
             "small_bullet": style("small_bullet", z["small"], color="muted", spaceAfter=1,
-                                  leftIndent=z["small"], bulletIndent=0),
+                                  leftIndent=z["small"], bulletIndent=0, bulletFontSize=z["small"]),
             "letterhead": style("letterhead", z["small"], color="muted"),
         }
 
@@ -182,8 +198,20 @@ class Builder:
 
     def children(self, el: ET.Element) -> list[Flowable]:
         out: list[Flowable] = []
-        for child in el:
+        kids = list(el)
+        i = 0
+        while i < len(kids):
+            child = kids[i]
+            nxt = kids[i + 1] if i + 1 < len(kids) else None
+            if (child.tag == "h2" and child.get("icon") and nxt is not None and nxt.tag == "ul"
+                    and len(nxt) <= KEEP_LIST):
+                # an action heading ("call 911 if you have:") and its short list stay together:
+                # an item is never separated from the heading that says what to do about it
+                out.append(keep_together([*self.block(child), *self.block(nxt)]))
+                i += 2
+                continue
             out.extend(self.block(child))
+            i += 1
         return out
 
     def _key(self) -> str:
@@ -236,6 +264,10 @@ class Builder:
         ]))
         return table
 
+    def el_group(self, el):
+        """Blocks kept together in one column."""
+        return [keep_together(self.children(el))]
+
     def el_url(self, el):
         """A web address, as a link; a long one is broken after a slash, never inside a word."""
         from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -275,8 +307,7 @@ class Builder:
         head = Heading(escape(title), self.ps["section"], self._key(), title, 1)
         body = self.children(el)
         # keep the heading with the first block of its section
-        first = body[:1]
-        return [KeepTogether([head, *first]), *body[1:]]
+        return [keep_together([head, *body[:1]]), *body[1:]]
 
     def el_warning(self, el):
         title = el.get("title", "")
@@ -295,7 +326,7 @@ class Builder:
             "kp", textColor=HexColor(self.colors["heading"])), self._key(), title, 1)
         items = [Paragraph(self.inline(li), self.ps["bullet"], bulletText="\u2022") for li in el]
         return [Spacer(1, self.sizes["space_before_section"]),
-                KeepTogether(self._box([head, *items], "keypoints_border", "keypoints_background"))]
+                keep_together([self._box([head, *items], "keypoints_border", "keypoints_background")])]
 
     def el_questions(self, el):
         out = []
@@ -308,7 +339,7 @@ class Builder:
             out.append([para, lines])
         if int(z["question_columns"]) >= 2 and len(out) > 1:
             return [self._grid(out)]
-        return [KeepTogether(cell) for cell in out]
+        return [keep_together(cell) for cell in out]
 
     def el_qr(self, el):
         url = el.get("url", "")
@@ -321,7 +352,7 @@ class Builder:
         widths = [size + 10, None] if not self.rtl else [None, size + 10]
         table = Table(cells, colWidths=widths, hAlign="LEFT")
         table.setStyle(self._table_style([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-        return [KeepTogether([table])]
+        return [table]
 
     def el_sources(self, el):
         title = el.get("title", "")
