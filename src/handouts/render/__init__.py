@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from handouts.i18n.localize import LocalizedHandout
 
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+#: characters the layout adds itself (bullets, footer separator, [EN] marks, numbers)
+LAYOUT_CHARACTERS = "\u2022\u00b7[EN]0123456789./"
 
 
 def template_dirs() -> tuple[Path, ...]:
@@ -110,7 +112,7 @@ def render_pdf(prepared: Prepared, *, paper: str, large_print: bool = False, aut
         remember_qr(url, count, runs)
     styles = load_styles(styles_path(), large_print)
     fonts = register(styles.family_for(prepared.lang))
-    check_coverage(_texts(root), fonts, prepared.lang)
+    check_coverage([*_texts(root), LAYOUT_CHARACTERS], fonts, prepared.lang)
     doc = build_document(root, styles, fonts, text_width(styles, paper), column_width(styles, paper), rtl)
     return write_pdf(
         doc, styles, fonts,

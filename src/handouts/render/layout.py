@@ -5,6 +5,8 @@ Unknown elements are errors: a template can only use what is built here.
 
 from __future__ import annotations
 
+import re
+
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
@@ -24,6 +26,14 @@ INLINE = ("b", "en")
 KEEP_LIST = 8
 #: elements that open page 1 at full width (until the first other element)
 HEADER = ("letterhead", "title", "subtitle", "meta", "notice", "warning")
+
+
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def _collapse(text: str) -> str:
+    """Collapse the template's layout white space; a no-break space (U+00A0) is content."""
+    return _SPACES.sub(" ", text).strip(" ")
 
 
 @dataclass
@@ -109,6 +119,11 @@ class Builder:
         align = TA_RIGHT if self.rtl else TA_LEFT
 
         def style(name, size, font=None, color="text", **kw) -> ParagraphStyle:
+            # every font a style can reach is ours: ReportLab's defaults (Helvetica) would be
+            # an unembedded font in the PDF, without our glyph check
+            kw.setdefault("bulletFontName", f.regular)
+            kw.setdefault("bulletFontSize", size)
+            kw.setdefault("allowWidows", 0)  # no lone last line at the top of a column
             return ParagraphStyle(
                 name, fontName=font or f.regular, fontSize=size, leading=size * z["leading"],
                 textColor=HexColor(c[color]), alignment=align, **kw,
@@ -118,10 +133,9 @@ class Builder:
         return {
             "body": style("body", z["body"], spaceAfter=z["space_after_paragraph"]),
             "bullet": style("bullet", z["body"], leftIndent=ind, bulletIndent=ind * 0.2,
-                            bulletFontName=f.bold, bulletFontSize=z["body"],
-                            spaceAfter=z["space_after_paragraph"]),
+                            bulletFontName=f.bold, spaceAfter=z["space_after_paragraph"]),
             "question": style("question", z["body"], font=f.regular, leftIndent=ind,
-                              bulletIndent=0, bulletFontName=f.bold, bulletFontSize=z["body"],
+                              bulletIndent=0, bulletFontName=f.bold,
                               spaceBefore=z["space_after_paragraph"]),
             "title": style("title", z["title"], font=f.bold, color="heading", spaceAfter=1),
             "subtitle": style("subtitle", z["subtitle"], font=f.bold, color="muted", spaceAfter=2),
@@ -137,8 +151,8 @@ class Builder:
             "small": style("small", z["small"], color="muted", spaceAfter=1),
             "url": style("url", z["body"], font=f.bold, spaceAfter=z["space_after_paragraph"]),
             "small_bullet": style("small_bullet", z["small"], color="muted", spaceAfter=1,
-                                  leftIndent=z["small"], bulletIndent=0, bulletFontSize=z["small"]),
-            "letterhead": style("letterhead", z["small"], color="muted"),
+                                  leftIndent=z["small"], bulletIndent=0),
+            "letterhead": style("letterhead", z["meta"], color="muted"),
         }
 
     # ------------------------------------------------------------------ inline text
@@ -152,17 +166,16 @@ class Builder:
             inner = self.inline(child)
             if child.tag == "b":
                 out.append(f"<b>{inner}</b>")
-
             else:
                 out.append(
                     f'<font color="{self.colors["fallback"]}"><i>[EN]\u00a0{inner}</i></font>'
                 )
             out.append(escape(child.tail or ""))
-        return " ".join("".join(out).split())
+        return _collapse("".join(out))
 
     @staticmethod
     def plain(el: ET.Element) -> str:
-        return " ".join("".join(el.itertext()).split())
+        return _collapse("".join(el.itertext()))
 
     # ------------------------------------------------------------------ blocks
 
@@ -236,7 +249,7 @@ class Builder:
             if li.tag != "li":
                 raise TemplateError(f"<ul> may only hold <li>, not <{li.tag}>")
             items.append(li)
-        paras = [Paragraph(self.inline(li), self.ps["bullet"], bulletText="\u2022") for li in items]
+        paras = [self._bullet(li) for li in items]
         if len(items) >= 4 and all(self._fits_half(self.plain(li)) for li in items):
             # short one-line items (e.g. side effects): two columns, in reading order by rows
             return [self._grid([[p] for p in paras])]
@@ -290,8 +303,11 @@ class Builder:
         text = "<br/>".join(escape(line) for line in lines)
         return [Paragraph(f'<link href="{escape(href, {chr(34): "&quot;"})}">{text}</link>', style)]
 
+    def _bullet(self, el: ET.Element) -> Paragraph:
+        return Paragraph(self.inline(el), self.ps["bullet"], bulletText="\u2022")
+
     def el_li(self, el):
-        return [Paragraph(self.inline(el), self.ps["bullet"], bulletText="\u2022")]
+        return [self._bullet(el)]
 
     def el_h2(self, el):
         para = Paragraph(self.inline(el), self.ps["subsection"])
@@ -324,7 +340,7 @@ class Builder:
         title = el.get("title", "")
         head = Heading(escape(title), self.ps["warning_heading"].clone(
             "kp", textColor=HexColor(self.colors["heading"])), self._key(), title, 1)
-        items = [Paragraph(self.inline(li), self.ps["bullet"], bulletText="\u2022") for li in el]
+        items = [self._bullet(li) for li in el]
         return [Spacer(1, self.sizes["space_before_section"]),
                 keep_together([self._box([head, *items], "keypoints_border", "keypoints_background")])]
 
@@ -386,8 +402,8 @@ class Builder:
             image = Image(logo)
             ratio = image.imageWidth / image.imageHeight
             image = Image(logo, width=height * ratio, height=height)
-        except Exception as err:  # ReportLab raises several kinds for a bad image
-            raise TemplateError(f"clinic logo {logo}: cannot read the image ({err}); use a PNG or JPEG") from None
+        except Exception:  # ReportLab and Pillow raise several kinds for a bad image
+            raise TemplateError(f"clinic logo {logo}: cannot read the image; use a PNG or JPEG file") from None
         table = Table([[lines, image]], colWidths=[None, height * ratio + 4])
         table.setStyle(self._table_style([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                           ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
