@@ -58,9 +58,13 @@ def handout_json(drug: str, lang: str, paper: str) -> dict:
             data["warning"] = [text(p) for p in el]
         elif el.tag in ("section", "keypoints", "sources"):
             blocks = []
-            for child in el:
-                if child.tag in ("h2", "p"):
-                    blocks.append({"kind": child.tag, "text": text(child)})
+            children = list(el)
+            while children:
+                child = children.pop(0)
+                if child.tag == "group":  # kept together in ours; its parts count here too
+                    children[:0] = list(child)
+                elif child.tag in ("h2", "p", "url"):
+                    blocks.append({"kind": "p" if child.tag == "url" else child.tag, "text": text(child)})
                 elif child.tag == "ul":
                     blocks.append({"kind": "ul", "items": [text(li) for li in child]})
                 elif child.tag == "li":
