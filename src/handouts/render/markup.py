@@ -101,6 +101,7 @@ def render_markup(
     print_date: _dt.date | None = None,
     language_name: str = "",
     direction: str = "ltr",
+    english_follows: bool = False,
 ) -> str:
     from jinja2 import TemplateError as JinjaTemplateError
     from jinja2 import TemplateNotFound, TemplateSyntaxError
@@ -123,6 +124,7 @@ def render_markup(
         review_date=format_date(handout.review_date, tr.lang),
         print_date=format_date(print_date, tr.lang) if print_date else None,
         unreviewed=unreviewed,
+        english_follows=english_follows,
     )
     known = list(tr.problems)  # content problems, found by localize()
     try:
