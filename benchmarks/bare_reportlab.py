@@ -16,8 +16,15 @@ import sys
 import time
 from pathlib import Path
 
+# ReportLab's right-to-left wrapping needs a bidi module named rlbidi (not on PyPI); the
+# bare build uses the same small one as handouts, or Arabic would not be laid out at all
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+from handouts.render import bidi as _bidi  # noqa: E402
 
-def build(data: dict, fonts_dir: str) -> bytes:
+_bidi.install()
+
+
+def build(data: dict) -> bytes:
     from reportlab.graphics import shapes
     from reportlab.graphics.barcode.qr import QrCodeWidget
     from reportlab.graphics.shapes import Drawing
@@ -32,21 +39,39 @@ def build(data: dict, fonts_dir: str) -> bytes:
     from reportlab.platypus.doctemplate import FrameBreak
 
     if "R" not in pdfmetrics.getRegisteredFontNames():
-        for name, file in (("R", "Regular"), ("B", "Bold"), ("I", "Italic"), ("BI", "BoldItalic")):
-            pdfmetrics.registerFont(TTFont(name, f"{fonts_dir}/AtkinsonHyperlegible-{file}.ttf"))
-        pdfmetrics.registerFontFamily("R", normal="R", bold="B", italic="I", boldItalic="BI")
+        files = data["fonts"]  # the same static files the real pipeline uses
+        pdfmetrics.registerFont(TTFont("R", files["regular"]))
+        pdfmetrics.registerFont(TTFont("B", files["bold"]))
+        pdfmetrics.registerFontFamily("R", normal="R", bold="B", italic="R", boldItalic="B")
+    script = data.get("script", "latin")
+    extra = {}
+    text = str
+    if script == "cjk":
+        extra = {"wordWrap": "CJK"}
+    elif script == "devanagari":
+        extra = {"shaping": 1}
+    elif script == "arabic":  # the minimum ReportLab needs: joined letters, RTL lines
+        import arabic_reshaper
+
+        reshaper = arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False})
+        extra = {"wordWrap": "RTL", "alignment": 2}
+        text = reshaper.reshape
     shapes.STATE_DEFAULTS["fontName"] = "R"
     page = LETTER if data["paper"] == "letter" else A4
     margin, gap = 1.7 * cm, 0.8 * cm
     width = page[0] - 2 * margin
     col = (width - gap) / 2
-    body = ParagraphStyle("b", fontName="R", fontSize=12, leading=14.4, spaceAfter=1)
+    body = ParagraphStyle("b", fontName="R", fontSize=12, leading=14.4, spaceAfter=1, bulletFontName="R", **extra)
     bullet = ParagraphStyle("u", parent=body, leftIndent=0.55 * cm, bulletIndent=0.1 * cm)
     h1 = ParagraphStyle("h1", fontName="B", fontSize=15, leading=18, spaceBefore=7, spaceAfter=2,
-                        textColor=HexColor("#0b3d6e"), keepWithNext=1)
+                        textColor=HexColor("#0b3d6e"), keepWithNext=1, **extra)
     h2 = ParagraphStyle("h2", parent=h1, fontSize=12.5, leading=15, spaceBefore=3)
-    title = ParagraphStyle("t", fontName="B", fontSize=26, leading=31)
-    small = ParagraphStyle("s", fontName="R", fontSize=9, leading=10.8)
+    title = ParagraphStyle("t", fontName="B", fontSize=26, leading=31, **extra)
+    small = ParagraphStyle("s", fontName="R", fontSize=9, leading=10.8, **extra)
+    _Paragraph = Paragraph
+
+    def Paragraph(t, *a, **k):  # noqa: N802
+        return _Paragraph(text(t), *a, **k)
 
     header = [Paragraph(data["title"], title), Paragraph(data["subtitle"], h2)]
     header += [Paragraph(m, body) for m in data["meta"]]
@@ -121,7 +146,7 @@ def main() -> None:
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
-        pdf = build(data, data["fonts_dir"])
+        pdf = build(data)
         times.append(time.perf_counter() - t)
     Path(sys.argv[2]).write_bytes(pdf)
     if repeat > 1:

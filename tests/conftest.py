@@ -13,6 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 EXE = Path(sys.executable).parent / "handouts"
 
+# Prepared fonts (static CJK and Arabic faces, made once from variable fonts) are kept beside
+# the checkout between runs; everything else cached goes to a folder of this session's.
+os.environ.setdefault("HANDOUTS_FONTS_DIR", str(ROOT / ".cache" / "test-fonts"))
+if "HANDOUTS_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["HANDOUTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="handouts-test-cache-")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):

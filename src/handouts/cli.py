@@ -80,6 +80,12 @@ def make(
     allow_fallback: bool = typer.Option(
         False, "--allow-fallback",
         help="Print missing or stale translations in English, each marked [EN], with a notice on page 1."),
+    bilingual: bool = typer.Option(
+        False, "--bilingual",
+        help="Add the English version after the patient's, in the same PDF (for the clinician and pharmacist)."),
+    require_reviewed: bool = typer.Option(
+        False, "--require-reviewed",
+        help="Refuse a translation that a qualified translator has not reviewed (also: require_reviewed in the config)."),
     content: Optional[Path] = ContentOpt,
     locales: Optional[Path] = LocalesOpt,
     config: Optional[Path] = ConfigOpt,
@@ -95,6 +101,7 @@ def make(
         drug=drug, lang=lang, paper=paper, large_print=large_print, print_date=_parse_date(date),
         allow_fallback=allow_fallback, config=load_config(config),
         content_dirs=tuple(p for p in [content] if p), locales_dirs=tuple(p for p in [locales] if p),
+        bilingual=bilingual, require_reviewed=require_reviewed,
     )
     result = make_handout(request)
     path = write_atomic(_output_path(out, result.filename), result.pdf)
@@ -120,6 +127,31 @@ def list_(
     cfg = load_config(config)
     table = translation_status(cfg, tuple(p for p in [content] if p), tuple(p for p in [locales] if p))
     typer.echo(table)
+
+
+fonts_app = typer.Typer(help="Fonts: prepare the large ones (Chinese, Japanese, Korean, Arabic) once.",
+                        no_args_is_help=True)
+app.add_typer(fonts_app, name="fonts")
+
+
+@fonts_app.command("prepare")
+def fonts_prepare(
+    lang: Optional[list[str]] = typer.Option(None, "--lang", "-l",
+                                             help="Only the fonts of these languages (default: all)."),
+    locales: Optional[Path] = LocalesOpt,
+) -> None:
+    """Make the static fonts that some languages need, once, in the user's cache folder.
+
+    Without this, a handout in such a language prepares its font on first use (up to a
+    minute for Chinese, Japanese or Korean). Safe to run again: fonts already made and
+    intact are kept; damaged ones are made again.
+    """
+    from handouts.render.fontprep import fonts_dir
+    from handouts.render.fonts import prepare_families
+
+    for name, files in prepare_families(lang or None, tuple(p for p in [locales] if p)):
+        typer.echo(f"{name}: {', '.join(f.name for f in files)}")
+    typer.echo(f"fonts folder: {fonts_dir()}")
 
 
 def _fail(message: str, code: int, details: list[str] | None = None) -> None:

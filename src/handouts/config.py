@@ -40,6 +40,7 @@ class Config:
     paper: str | None = None
     content: Path | None = None
     locales: Path | None = None
+    require_reviewed: bool = False  # refuse languages whose translation is not reviewed
 
 
 def _text(value: Any) -> str:
@@ -54,6 +55,12 @@ def _paper(value: Any) -> str:
     return value.lower()
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("true or false")
+    return value
+
+
 def _path(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise TypeError("a file or folder path")
@@ -63,7 +70,7 @@ def _path(value: Any) -> str:
 # section -> key -> (checker, what is expected)
 SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
     "clinic": {"name": _text, "phone": _text, "address": _text, "logo": _path},
-    "handouts": {"paper": _paper, "content": _path, "locales": _path},
+    "handouts": {"paper": _paper, "content": _path, "locales": _path, "require_reviewed": _bool},
 }
 
 
@@ -125,6 +132,7 @@ def load_config(path: Path | None) -> Config:
         paper=opts.get("paper"),
         content=rel(opts.get("content"), "handouts.content", folder=True),
         locales=rel(opts.get("locales"), "handouts.locales", folder=True),
+        require_reviewed=opts.get("require_reviewed", False),
     )
 
 

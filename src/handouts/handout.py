@@ -26,6 +26,8 @@ class Request:
     config: Config = field(default_factory=Config)
     content_dirs: tuple[Path, ...] = ()  # clinic folders, before the shipped ones
     locales_dirs: tuple[Path, ...] = ()
+    bilingual: bool = False  # the English version after the patient's, in the same PDF
+    require_reviewed: bool = False  # refuse a translation not reviewed by a qualified translator
 
 
 @dataclass(frozen=True)
@@ -55,17 +57,29 @@ def resolve_paper(req: Request) -> str:
     return paper
 
 
-def make_handout(req: Request) -> Result:
-    from handouts import prepare as _prepare
-    from handouts.render import prepare, render_pdf, template_dirs
+def check_reviewed(lang: str, catalog_dirs: list[Path]) -> None:
+    """--require-reviewed: every catalog of the language must be marked reviewed."""
+    from handouts.errors import TranslationError
+    from handouts.i18n.catalog import load_catalog
+    from handouts.locate import display_path
 
-    check_drug_id(req.drug)
-    drug_dirs, catalog_dirs = resolve_dirs(req)
-    path = find_monograph(req.drug, drug_dirs)
-    lang = i18n.negotiate_language(req.lang, catalog_dirs)
-    paper = resolve_paper(req)
+    if lang == i18n.SOURCE_LANGUAGE:
+        return
+    for path in i18n.catalog_paths(lang, catalog_dirs):
+        if not load_catalog(path, lang).review.reviewed:
+            raise TranslationError(
+                f"the '{lang}' translation has not been reviewed by a qualified translator "
+                f"({display_path(path)}); this clinic requires reviewed translations. Print the "
+                "English handout, or have the catalog reviewed and marked (Review-Status: reviewed)"
+            )
+
+
+def _prepared(req: Request, lang: str, path: Path, catalog_dirs: list[Path], english_follows: bool = False):
+    from handouts import prepare as _prepare
+    from handouts.render import prepare, template_dirs
+
     catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, catalog_dirs)
-    key = _prepare.cache_key(req, lang, path, catalogs, template_dirs())
+    key = _prepare.cache_key(req, lang, path, catalogs, template_dirs(), english_follows)
     prepared = _prepare.load(key)
     if prepared is None:
         from handouts.content import load_monograph
@@ -74,16 +88,36 @@ def make_handout(req: Request) -> Result:
 
         mono = load_monograph(path, req.drug)
         tr = translator_for(lang, catalog_dirs, req.allow_fallback)
-        prepared = prepare(localize(mono, tr), tr, clinic=req.config.clinic, print_date=req.print_date)
+        prepared = prepare(localize(mono, tr), tr, clinic=req.config.clinic, print_date=req.print_date,
+                           english_follows=english_follows)
         _prepare.store(key, prepared)
-    pdf = render_pdf(prepared, paper=paper, large_print=req.large_print,
+    return prepared
+
+
+def make_handout(req: Request) -> Result:
+    from handouts.render import render_pdf
+
+    check_drug_id(req.drug)
+    drug_dirs, catalog_dirs = resolve_dirs(req)
+    path = find_monograph(req.drug, drug_dirs)
+    lang = i18n.negotiate_language(req.lang, catalog_dirs)
+    paper = resolve_paper(req)
+    if req.require_reviewed or req.config.require_reviewed:
+        check_reviewed(lang, catalog_dirs)
+    bilingual = req.bilingual and lang != i18n.SOURCE_LANGUAGE
+    prepared = _prepared(req, lang, path, catalog_dirs, english_follows=bilingual)
+    parts = [prepared]
+    if bilingual:
+        parts.append(_prepared(req, i18n.SOURCE_LANGUAGE, path, catalog_dirs))
+    pdf = render_pdf(parts, paper=paper, large_print=req.large_print,
                      author=req.config.clinic.name or "handouts")
+    suffix = f"-{lang}-{i18n.SOURCE_LANGUAGE}" if bilingual else f"-{lang}"
     return Result(
         pdf=pdf,
         drug=req.drug,
         lang=lang,
         paper=paper,
-        filename=f"{req.drug}-{lang}.pdf",
+        filename=f"{req.drug}{suffix}.pdf",
         fallback_count=prepared.fallbacks,
         unreviewed=prepared.unreviewed,
     )

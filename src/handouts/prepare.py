@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from handouts.render import Prepared
 
 
-def cache_key(req: "Request", lang: str, content_file: Path, catalogs: list[Path], templates: tuple[Path, ...]) -> str:
+def cache_key(req: "Request", lang: str, content_file: Path, catalogs: list[Path], templates: tuple[Path, ...],
+              english_follows: bool = False) -> str:
     h = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -30,7 +31,7 @@ def cache_key(req: "Request", lang: str, content_file: Path, catalogs: list[Path
     add("version", __version__.encode())
     add("request", json.dumps([
         req.drug, lang, req.allow_fallback, req.print_date.isoformat() if req.print_date else None,
-        req.config.clinic.as_template_vars(),
+        req.config.clinic.as_template_vars(), english_follows,
     ], sort_keys=True).encode())
     add("content", content_file.read_bytes())
     for path in catalogs:

@@ -63,15 +63,42 @@ def negotiate_language(requested: str, dirs: Iterable[Path]) -> str:
             f"Supported: {', '.join(available)}"
         )
     lower = {a.lower(): a for a in available}
-    parts = tag.lower().split("-")
-    for n in range(len(parts), 0, -1):
-        candidate = "-".join(parts[:n])
-        if candidate in lower:
-            return lower[candidate]
+    for candidate in _candidates(tag):
+        if candidate.lower() in lower:
+            return lower[candidate.lower()]
     raise UsageError(
         f"unsupported language '{requested}'; supported: {', '.join(available)} "
         "(a clinic can add one with --locales DIR)"
     )
+
+
+#: other names for the same catalog (ISO 639 code for Filipino, old codes)
+_ALIASES = {"fil": "tl", "iw": "he", "in": "id", "ji": "yi"}
+
+
+def _candidates(tag: str) -> list[str]:
+    """``zh-TW`` -> zh-TW, zh-Hant-TW, zh-Hant, zh; ``pt-BR`` -> pt-BR, pt.
+
+    The script comes from CLDR's likely subtags (Babel), so a region picks the right Chinese.
+    """
+    from babel.core import get_global
+
+    parts = tag.split("-")
+    parts[0] = _ALIASES.get(parts[0].lower(), parts[0].lower())
+    tags = ["-".join(parts)]
+    likely = get_global("likely_subtags")
+    region = next((p for p in parts[1:] if (len(p) == 2 and p.isalpha()) or (len(p) == 3 and p.isdigit())), None)
+    scripted = None
+    if not any(len(p) == 4 for p in parts[1:]):
+        full = (likely.get(f"{parts[0]}_{region.upper()}") if region else None) or likely.get(parts[0])
+        script = next((p for p in (full or "").split("_")[1:] if len(p) == 4), None)
+        if script:
+            scripted = [parts[0], script, *parts[1:]]
+    out = []
+    for ps in ([scripted] if scripted else []) + [parts]:
+        out.extend("-".join(ps[:n]) for n in range(len(ps), 0, -1))
+    out.insert(0, "-".join(parts))
+    return list(dict.fromkeys(out))
 
 
 def language_name(lang: str, in_lang: str | None = None) -> str:

@@ -178,3 +178,12 @@ def describe_problems(lang: str, drug: str, problems: list[Problem], catalogs: l
 def translator_for(lang: str, dirs: Iterable[Path], allow_fallback: bool = False) -> Translator:
     paths = [] if lang == SOURCE_LANGUAGE else catalog_paths(lang, dirs)
     return Translator(lang, [load_catalog(p, lang) for p in paths], allow_fallback)
+
+
+def catalog_characters(lang: str, dirs: Iterable[Path]) -> set[str]:
+    """Every character the language's catalogs use (what its fonts must be able to draw)."""
+    chars: set[str] = set()
+    for path in [] if lang == SOURCE_LANGUAGE else catalog_paths(lang, dirs):
+        for entry in load_catalog(path, lang).entries.values():
+            chars.update(entry.text)
+    return chars

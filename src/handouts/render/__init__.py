@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from handouts.config import Clinic
 from handouts.i18n import language_name
+from handouts.render import bidi as _bidi
+
+# ReportLab looks for its bidi module when its text module is first imported: be there first
+_bidi.install()
 
 if TYPE_CHECKING:
     from handouts.i18n.catalog import Translator
@@ -67,6 +71,7 @@ def prepare(
     *,
     clinic: Clinic | None = None,
     print_date: _dt.date | None = None,
+    english_follows: bool = False,
 ) -> Prepared:
     """Jinja2 step: the handout markup; a missing or stale translation is an error here."""
     import unicodedata
@@ -81,6 +86,7 @@ def prepare(
         print_date=print_date,
         language_name=_language_name(tr.lang),
         direction="rtl" if rtl else "ltr",
+        english_follows=english_follows,
     )
     tr.check_complete(handout.drug)
     from handouts.render.icons import qr_runs
@@ -98,26 +104,51 @@ def prepare(
     )
 
 
-def render_pdf(prepared: Prepared, *, paper: str, large_print: bool = False, author: str = "handouts") -> bytes:
-    """Markup -> glyph check -> flowables -> PDF bytes."""
-    from handouts.render.fonts import check_coverage, register
-    from handouts.render.icons import remember_qr
-    from handouts.render.layout import build_document, parse_markup
-    from handouts.render.pdf import column_width, text_width, write_pdf
+def render_pdf(prepared: Prepared | list[Prepared], *, paper: str, large_print: bool = False,
+               author: str = "handouts") -> bytes:
+    """Markup -> glyph check -> flowables -> PDF bytes.
+
+    A list makes one PDF of several parts (a bilingual handout: the patient's language, then
+    English), each with its own fonts, direction, footer and page numbers. A handout that
+    runs one page over the style's page budget is laid out again with the [fit] spacing.
+    """
     from handouts.render.styles import load_styles
 
-    rtl = prepared.lang.split("-")[0] in RTL_LANGUAGES
-    root = parse_markup(prepared.markup)
-    for url, (count, runs) in prepared.qr.items():
-        remember_qr(url, count, runs)
+    preps = prepared if isinstance(prepared, list) else [prepared]
     styles = load_styles(styles_path(), large_print)
-    fonts = register(styles.family_for(prepared.lang))
-    check_coverage([*_texts(root), LAYOUT_CHARACTERS], fonts, prepared.lang)
-    doc = build_document(root, styles, fonts, text_width(styles, paper), column_width(styles, paper), rtl)
+    pdf, pages = _build(preps, styles, paper, author)
+    if styles.fit_pages and max(pages) > styles.fit_pages:
+        # one page too many: lay it out again with the tighter [fit] spacing, if that helps
+        fitted, fitted_pages = _build(preps, load_styles(styles_path(), large_print, True), paper, author)
+        if max(fitted_pages) < max(pages):
+            return fitted
+    return pdf
+
+
+def _build(preps: list[Prepared], styles, paper: str, author: str) -> tuple[bytes, list[int]]:
+    from handouts.render.fonts import fonts_for
+    from handouts.render.icons import remember_qr
+    from handouts.render.layout import build_document, parse_markup
+    from handouts.render.pdf import Part, column_width, text_width, write_pdf
+    from handouts.render.scripts import prepare_script
+
+    parts = []
+    for i, prep in enumerate(preps):
+        rtl = prep.lang.split("-")[0] in RTL_LANGUAGES
+        root = parse_markup(prep.markup)
+        for url, (count, runs) in prep.qr.items():
+            remember_qr(url, count, runs)
+        family = styles.family_for(prep.lang)
+        prepare_script(family.script, prep.lang)
+        fonts = fonts_for(family, [*_texts(root), LAYOUT_CHARACTERS], prep.lang)
+        doc = build_document(root, styles, fonts, text_width(styles, paper), column_width(styles, paper), rtl,
+                             key_prefix=f"p{i}")
+        parts.append(Part(doc, fonts))
+    first = parts[0].doc
     return write_pdf(
-        doc, styles, fonts,
+        parts, styles,
         paper=paper,
         author=author,
-        subject=f"{doc.subtitle} ({prepared.language_name})",
-        keywords=list(prepared.keywords),
+        subject=f"{first.subtitle} ({preps[0].language_name})",
+        keywords=list(preps[0].keywords),
     )

@@ -76,6 +76,21 @@ class Heading(Paragraph):
         self.bookmark = (key, title, level)
 
 
+class Anchor(Flowable):
+    """An invisible bookmark (outline entry) for a heading drawn inside a box."""
+
+    def __init__(self, key: str, title: str, level: int):
+        super().__init__()
+        self.bookmark = (key, title, level)
+        self.height = 0
+
+    def wrap(self, availWidth, availHeight):  # noqa: N802
+        return 0, 0
+
+    def draw(self):
+        pass
+
+
 class WriteIn(Flowable):
     """Ruled lines to write an answer on."""
 
@@ -109,8 +124,11 @@ class Builder:
         self.rtl = rtl
         self.sizes = styles.sizes
         self.colors = styles.colors
+        self.script = fonts.family.script
+        self._rtl_styles: dict[str, ParagraphStyle] = {}
         self.ps = self._paragraph_styles()
         self._keys = 0
+        self.key_prefix = ""
 
     # ------------------------------------------------------------------ styles
 
@@ -124,6 +142,12 @@ class Builder:
             kw.setdefault("bulletFontName", f.regular)
             kw.setdefault("bulletFontSize", size)
             kw.setdefault("allowWidows", 0)  # no lone last line at the top of a column
+            if self.script == "cjk":
+                kw["wordWrap"] = "CJK"  # break between characters, with kinsoku rules
+            elif self.script == "devanagari":
+                kw["shaping"] = 1  # conjuncts and vowel signs through HarfBuzz
+            if self.rtl:  # bullets and indents on the right
+                kw["rightIndent"], kw["leftIndent"] = kw.get("leftIndent", 0), 0
             return ParagraphStyle(
                 name, fontName=font or f.regular, fontSize=size, leading=size * z["leading"],
                 textColor=HexColor(c[color]), alignment=align, **kw,
@@ -154,6 +178,35 @@ class Builder:
                                   leftIndent=z["small"], bulletIndent=0),
             "letterhead": style("letterhead", z["meta"], color="muted"),
         }
+
+    # ------------------------------------------------------------------ paragraphs per script
+
+    def P(self, text: str, style: ParagraphStyle, **kw) -> Paragraph:  # noqa: N802
+        """A paragraph, shaped for the handout's script (see :mod:`handouts.render.scripts`)."""
+        text, style = self._shaped(text, style)
+        return Paragraph(text, style, **kw)
+
+    def H(self, text: str, style: ParagraphStyle, key: str, title: str, level: int) -> Heading:  # noqa: N802
+        text, style = self._shaped(text, style)
+        return Heading(text, style, key, title, level)
+
+    def _shaped(self, text: str, style: ParagraphStyle) -> tuple[str, ParagraphStyle]:
+        if not self.rtl:
+            return text, style
+        from handouts.render.scripts import has_rtl, prepare_rtl
+
+        if not has_rtl(text):
+            # a Latin-only paragraph in a right-to-left handout (a URL, an English source
+            # title, an English fallback): laid out left to right, bullet on the left
+            key = style.name + "-ltr"
+            if key not in self._rtl_styles:
+                self._rtl_styles[key] = style.clone(key, alignment=TA_LEFT, leftIndent=style.rightIndent,
+                                                    rightIndent=style.leftIndent)
+            return text, self._rtl_styles[key]
+        key = style.name + "-rtl"
+        if key not in self._rtl_styles:
+            self._rtl_styles[key] = style.clone(key, wordWrap="RTL")
+        return prepare_rtl(text), self._rtl_styles[key]
 
     # ------------------------------------------------------------------ inline text
 
@@ -229,19 +282,19 @@ class Builder:
 
     def _key(self) -> str:
         self._keys += 1
-        return f"s{self._keys}"
+        return f"{self.key_prefix}s{self._keys}"
 
     def el_title(self, el):
-        return [Heading(self.inline(el), self.ps["title"], self._key(), self.plain(el), 0)]
+        return [self.H(self.inline(el), self.ps["title"], self._key(), self.plain(el), 0)]
 
     def el_subtitle(self, el):
-        return [Paragraph(self.inline(el), self.ps["subtitle"])]
+        return [self.P(self.inline(el), self.ps["subtitle"])]
 
     def el_meta(self, el):
-        return [Paragraph(self.inline(el), self.ps["meta"])]
+        return [self.P(self.inline(el), self.ps["meta"])]
 
     def el_p(self, el):
-        return [Paragraph(self.inline(el), self.ps["body"])]
+        return [self.P(self.inline(el), self.ps["body"])]
 
     def el_ul(self, el):
         items = []
@@ -301,16 +354,16 @@ class Builder:
             rest = rest[cut:]
         lines.append(rest)
         text = "<br/>".join(escape(line) for line in lines)
-        return [Paragraph(f'<link href="{escape(href, {chr(34): "&quot;"})}">{text}</link>', style)]
+        return [self.P(f'<link href="{escape(href, {chr(34): "&quot;"})}">{text}</link>', style)]
 
     def _bullet(self, el: ET.Element) -> Paragraph:
-        return Paragraph(self.inline(el), self.ps["bullet"], bulletText="\u2022")
+        return self.P(self.inline(el), self.ps["bullet"], bulletText="\u2022")
 
     def el_li(self, el):
         return [self._bullet(el)]
 
     def el_h2(self, el):
-        para = Paragraph(self.inline(el), self.ps["subsection"])
+        para = self.P(self.inline(el), self.ps["subsection"])
         icon = el.get("icon")
         if not icon:
             return [para]
@@ -320,29 +373,29 @@ class Builder:
         title = el.get("title")
         if not title:
             raise TemplateError(f"<section id=\"{el.get('id', '?')}\"> needs a title")
-        head = Heading(escape(title), self.ps["section"], self._key(), title, 1)
+        head = self.H(escape(title), self.ps["section"], self._key(), title, 1)
         body = self.children(el)
         # keep the heading with the first block of its section
         return [keep_together([head, *body[:1]]), *body[1:]]
 
     def el_warning(self, el):
         title = el.get("title", "")
-        head = Heading(escape(title), self.ps["warning_heading"], self._key(), title, 1)
+        head = self.P(escape(title), self.ps["warning_heading"])
         heading = self._with_icon("alert", [head], self.ps["warning_heading"], color="warning_border")
-        return [Spacer(1, 4), self._box([heading, *self.children(el)], "warning_border", "warning_background"),
+        return [Spacer(1, 4), Anchor(self._key(), title, 1), self._box([heading, *self.children(el)], "warning_border", "warning_background"),
                 Spacer(1, 2)]
 
     def el_notice(self, el):
-        para = Paragraph(self.inline(el), self.ps["notice"])
+        para = self.P(self.inline(el), self.ps["notice"])
         return [Spacer(1, 4), self._box([para], "fallback", "notice_background", border_width=1.0)]
 
     def el_keypoints(self, el):
         title = el.get("title", "")
-        head = Heading(escape(title), self.ps["warning_heading"].clone(
-            "kp", textColor=HexColor(self.colors["heading"])), self._key(), title, 1)
+        head = self.P(escape(title), self.ps["warning_heading"].clone(
+            "kp", textColor=HexColor(self.colors["heading"])))
         items = [self._bullet(li) for li in el]
         return [Spacer(1, self.sizes["space_before_section"]),
-                keep_together([self._box([head, *items], "keypoints_border", "keypoints_background")])]
+                keep_together([Anchor(self._key(), title, 1), self._box([head, *items], "keypoints_border", "keypoints_background")])]
 
     def el_questions(self, el):
         out = []
@@ -350,7 +403,7 @@ class Builder:
         for i, q in enumerate(el, 1):
             if q.tag != "q":
                 raise TemplateError(f"<questions> may only hold <q>, not <{q.tag}>")
-            para = Paragraph(self.inline(q), self.ps["question"], bulletText=f"{i}.")
+            para = self.P(self.inline(q), self.ps["question"], bulletText=f"{i}.")
             lines = WriteIn(int(z["writein_lines"]), z["writein_gap"], z["bullet_indent"], self.colors["writein"])
             out.append([para, lines])
         if int(z["question_columns"]) >= 2 and len(out) > 1:
@@ -372,16 +425,16 @@ class Builder:
 
     def el_sources(self, el):
         title = el.get("title", "")
-        head = Heading(escape(title), self.ps["subsection"], self._key(), title, 1)
+        head = self.H(escape(title), self.ps["subsection"], self._key(), title, 1)
         out: list[Flowable] = [Spacer(1, self.sizes["space_before_section"]), head]
         for child in el:
             if child.tag == "source":
                 text = self.inline(child)
                 if child.get("url"):
                     text = f'<link href="{escape(child.get("url"), {chr(34): "&quot;"})}">{text}</link>'
-                out.append(Paragraph(text, self.ps["small_bullet"], bulletText="\u2022"))
+                out.append(self.P(text, self.ps["small_bullet"], bulletText="\u2022"))
             elif child.tag == "p":
-                out.append(Paragraph(self.inline(child), self.ps["small"]))
+                out.append(self.P(self.inline(child), self.ps["small"]))
             else:
                 raise TemplateError(f"<sources> may only hold <p> and <source>, not <{child.tag}>")
         return out
@@ -391,7 +444,7 @@ class Builder:
         for child in el:
             if child.tag != "line":
                 raise TemplateError(f"<letterhead> may only hold <line>, not <{child.tag}>")
-            lines.append(Paragraph(self.inline(child), self.ps["letterhead"]))
+            lines.append(self.P(self.inline(child), self.ps["letterhead"]))
         logo = el.get("logo")
         if not logo:
             return [*lines, Spacer(1, 4)]
@@ -448,6 +501,7 @@ class Builder:
         table = Table(cells, colWidths=widths)
         table.setStyle(self._table_style([
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ALIGN", (-1, 0), (-1, 0), "RIGHT" if self.rtl else "LEFT"),
             ("TOPPADDING", (0, 0), (-1, -1), style.spaceBefore),
             ("BOTTOMPADDING", (0, 0), (-1, -1), style.spaceAfter + 1),
         ]))
@@ -470,8 +524,10 @@ class Builder:
 
 
 def build_document(root: ET.Element, styles: Styles, fonts: RegisteredFamily, page_width: float,
-                   frame_width: float, rtl: bool = False) -> Document:
-    return Builder(styles, fonts, page_width, frame_width, rtl).build(root)
+                   frame_width: float, rtl: bool = False, key_prefix: str = "") -> Document:
+    builder = Builder(styles, fonts, page_width, frame_width, rtl)
+    builder.key_prefix = key_prefix
+    return builder.build(root)
 
 
 def parse_markup(markup: str) -> ET.Element:

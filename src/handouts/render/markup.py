@@ -7,6 +7,8 @@ up exactly as for extraction in ``babel.cfg``: i18n extension, trimmed, autoesca
 
 from __future__ import annotations
 
+import re
+
 import datetime as _dt
 from functools import lru_cache
 from pathlib import Path
@@ -135,4 +137,13 @@ def render_markup(
             markup = template.render(has_fallback=True, **variables)
     except JinjaTemplateError as err:
         raise TemplateError(f"{TEMPLATE}: template error: {err}") from None
-    return markup
+    return _ATTRIBUTE.sub(_mark_in_attribute, markup)
+
+
+_ATTRIBUTE = re.compile(r'(\s[a-z_]+=")([^"]*<en>[^"]*)(")')
+
+
+def _mark_in_attribute(m: re.Match) -> str:
+    """An English fallback inside an attribute (a section title) cannot be an element: mark it as text."""
+    value = m.group(2).replace("<en>", "[EN]\u00a0").replace("</en>", "")
+    return m.group(1) + value + m.group(3)

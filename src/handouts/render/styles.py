@@ -36,10 +36,19 @@ def parse_length(value: Any, where: str) -> float:
 
 @dataclass(frozen=True)
 class FontFamily:
+    """A font family from a PyPI package: static files per face, or a variable font to instance.
+
+    A family without italics (most non-Latin scripts) uses its regular and bold faces for them.
+    """
+
     name: str
     package: str
     folder: str
-    files: dict[str, str]  # face -> file name
+    files: dict[str, str]  # face -> file name (static families)
+    variable: str | None = None  # variable font file, instanced once (see fontprep)
+    axes: dict[str, dict[str, float]] | None = None  # face -> axis values, e.g. {"wght": 700}
+    charset: tuple[str, ...] = ()  # character sets to subset to before instancing
+    script: str = "latin"  # latin, arabic, cjk, hangul, devanagari: how lines are shaped and wrapped
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,8 @@ class Styles:
     families: dict[str, FontFamily]
     language_fonts: dict[str, str]
     large_print: bool
+    fit_pages: int = 0  # 0: no tighter layout to fall back on (large print, or none set)
+    fitted: bool = False  # this is the tighter layout
 
     def family_for(self, lang: str) -> FontFamily:
         base = lang.split("-")[0]
@@ -57,8 +68,45 @@ class Styles:
         return self.families[name]
 
 
+SCRIPTS = ("latin", "arabic", "cjk", "hangul", "devanagari")
+
+
+def _family(name: str, fam: Any, where: str) -> FontFamily:
+    if not isinstance(fam, dict):
+        raise TemplateError(f"{where}: expected a table")
+    if not isinstance(fam.get("package"), str):
+        raise TemplateError(f"{where}: missing package (the PyPI package's import name)")
+    script = fam.get("script", "latin")
+    if script not in SCRIPTS:
+        raise TemplateError(f"{where}: script: expected one of {', '.join(SCRIPTS)}, got {script!r}")
+    charset = fam.get("charset", [])
+    if not isinstance(charset, list) or not all(isinstance(c, str) for c in charset):
+        raise TemplateError(f"{where}: charset: expected a list of character set names")
+    if "variable" in fam:
+        if not isinstance(fam["variable"], str):
+            raise TemplateError(f"{where}: variable: expected a file name")
+        axes = {}
+        for face in ("regular", "bold"):
+            value = fam.get(face)
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, (int, float)) for k, v in value.items()
+            ):
+                raise TemplateError(f"{where}: {face}: expected axis values like {{ wght = 400 }}")
+            axes[face] = {k: float(v) for k, v in value.items()}
+        return FontFamily(name, fam["package"], fam.get("folder", "."), {}, fam["variable"], axes,
+                          tuple(charset), script)
+    missing = [k for k in ("regular", "bold") if not isinstance(fam.get(k), str)]
+    if missing:
+        raise TemplateError(f"{where}: missing {', '.join(missing)}")
+    files = {f: fam[f] for f in ("regular", "bold")}
+    files["italic"] = fam.get("italic", files["regular"])
+    files["bold_italic"] = fam.get("bold_italic", files["bold"])
+    return FontFamily(name, fam["package"], fam.get("folder", "."), files, None, None, tuple(charset), script)
+
+
 @lru_cache(maxsize=16)
-def load_styles(path: Path, large_print: bool = False) -> Styles:
+def load_styles(path: Path, large_print: bool = False, fit: bool = False) -> Styles:
+    """The styles; ``fit``: with the [fit] table's tighter spacing applied."""
     where = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -73,11 +121,27 @@ def load_styles(path: Path, large_print: bool = False) -> Styles:
             raise TemplateError(f"{where}: [{key}]: missing or not a table")
         return value
 
-    page_t = table("page")
-    page = {k: parse_length(page_t.get(k), f"{where}: page.{k}") for k in PAGE_KEYS}
+    page_t = dict(table("page"))
     raw_sizes = dict(table("sizes"))
     if large_print:
         raw_sizes.update(table("large_print"))
+    fit_t = data.get("fit", {})
+    if not isinstance(fit_t, dict):
+        raise TemplateError(f"{where}: [fit]: expected a table")
+    fit_pages = fit_t.get("pages", 0)
+    if not isinstance(fit_pages, int) or isinstance(fit_pages, bool) or fit_pages < 0:
+        raise TemplateError(f"{where}: fit.pages: expected a whole number of pages, got {fit_pages!r}")
+    if fit and not large_print:
+        for k, v in fit_t.items():
+            if k == "pages":
+                continue
+            if k in PAGE_KEYS:
+                page_t[k] = v
+            elif k in LENGTH_KEYS or k in NUMBER_KEYS:
+                raw_sizes[k] = v
+            else:
+                raise TemplateError(f"{where}: fit.{k}: unknown key; use page margins or [sizes] keys")
+    page = {k: parse_length(page_t.get(k), f"{where}: page.{k}") for k in PAGE_KEYS}
     sizes: dict[str, float] = {}
     for k in LENGTH_KEYS:
         sizes[k] = parse_length(raw_sizes.get(k), f"{where}: sizes.{k}")
@@ -96,16 +160,12 @@ def load_styles(path: Path, large_print: bool = False) -> Styles:
     fonts = table("fonts")
     families: dict[str, FontFamily] = {}
     for name, fam in (fonts.get("families") or {}).items():
-        if not isinstance(fam, dict):
-            raise TemplateError(f"{where}: fonts.families.{name}: expected a table")
-        missing = [k for k in ("package", *FACES) if not isinstance(fam.get(k), str)]
-        if missing:
-            raise TemplateError(f"{where}: fonts.families.{name}: missing {', '.join(missing)}")
-        families[name] = FontFamily(name, fam["package"], fam.get("folder", "."), {f: fam[f] for f in FACES})
+        families[name] = _family(name, fam, f"{where}: fonts.families.{name}")
     langs = fonts.get("languages")
     if not isinstance(langs, dict) or "default" not in langs:
         raise TemplateError(f"{where}: fonts.languages: expected a table with a \"default\" family")
     for lang, fam in langs.items():
         if fam not in families:
             raise TemplateError(f"{where}: fonts.languages.{lang}: unknown family {fam!r}; known: {', '.join(families)}")
-    return Styles(page, sizes, colors, families, dict(langs), large_print)
+    return Styles(page, sizes, colors, families, dict(langs), large_print,
+                  0 if large_print else fit_pages, fit and not large_print)
