@@ -48,6 +48,26 @@ ConfigOpt = typer.Option(None, "--config", metavar="FILE",
                          help="The clinic's handouts.toml (default: ./handouts.toml if there is one).")
 
 
+PatientOpt = typer.Option(None, "--patient", metavar="NAME", help="The patient's name, printed at the top.")
+PrescriberOpt = typer.Option(None, "--prescriber", metavar="NAME", help="Who prescribed it, printed at the top.")
+DoseOpt = typer.Option(None, "--dose", metavar="AMOUNT",
+                       help="How much per dose, e.g. 1, 0.5 or 5 (with --form and --times: a dose chart).")
+FormOpt = typer.Option(None, "--form", metavar="FORM", help="tablet, capsule, ml or packet.")
+TimesOpt = typer.Option(None, "--times", metavar="N|TIMES",
+                        help="Times a day (e.g. 3) or times of day: morning,noon,evening,bedtime.")
+FoodOpt = typer.Option(None, "--food", metavar="with|without|either", help="Take it with food, without, or either.")
+StartOpt = typer.Option(None, "--start", metavar="YYYY-MM-DD", help="The day to start taking it.")
+
+
+def _personal(**fields):
+    from handouts.personal import FieldError, personal_from_fields
+
+    try:
+        return personal_from_fields(fields)
+    except FieldError as err:
+        raise UsageError(f"--{err.field}: {err.reason}") from None
+
+
 def _parse_date(value: str | None) -> _dt.date | None:
     if value is None:
         return None
@@ -86,11 +106,18 @@ def make(
     require_reviewed: bool = typer.Option(
         False, "--require-reviewed",
         help="Refuse a translation that a qualified translator has not reviewed (also: require_reviewed in the config)."),
+    patient: Optional[str] = PatientOpt,
+    prescriber: Optional[str] = PrescriberOpt,
+    dose: Optional[str] = DoseOpt,
+    form: Optional[str] = FormOpt,
+    times: Optional[str] = TimesOpt,
+    food: Optional[str] = FoodOpt,
+    start: Optional[str] = StartOpt,
     content: Optional[Path] = ContentOpt,
     locales: Optional[Path] = LocalesOpt,
     config: Optional[Path] = ConfigOpt,
 ) -> None:
-    """Make one handout as a PDF."""
+    """Make one handout as a PDF; with --patient and the dose options, a personal one."""
     from handouts.config import load_config
     from handouts.handout import Request, make_handout
     from handouts.output import write_atomic
@@ -102,6 +129,8 @@ def make(
         allow_fallback=allow_fallback, config=load_config(config),
         content_dirs=tuple(p for p in [content] if p), locales_dirs=tuple(p for p in [locales] if p),
         bilingual=bilingual, require_reviewed=require_reviewed,
+        personal=_personal(patient=patient, prescriber=prescriber, dose=dose, form=form, times=times,
+                           food=food, start=start),
     )
     result = make_handout(request)
     path = write_atomic(_output_path(out, result.filename), result.pdf)
@@ -112,6 +141,125 @@ def make(
         notes.append("translation not yet reviewed by a qualified translator")
     extra = f" ({'; '.join(notes)})" if notes else ""
     typer.echo(f"wrote {path} ({result.paper}){extra}")
+
+
+@app.command()
+def batch(
+    csv_file: Path = typer.Argument(..., metavar="PATIENTS.csv",
+                                    help="One row per patient and drug (columns: see README, 'Batch printing')."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="DIR",
+                                       help="Folder for the PDFs (default: a folder named after the CSV)."),
+    print_file: Optional[Path] = typer.Option(None, "--print-file", metavar="FILE.pdf",
+                                              help="Also write every handout, in CSV order, into this one PDF."),
+    duplex: bool = typer.Option(False, "--duplex",
+                                help="Pad each handout to an even page count (each starts on a new sheet)."),
+    copies: int = typer.Option(1, "--copies", min=1, max=20, help="Copies of each handout in the print file."),
+    printer: Optional[str] = typer.Option(None, "--printer", metavar="NAME",
+                                          help="Send the print file to this CUPS queue (lp)."),
+    strict: bool = typer.Option(False, "--strict", help="Check every row first; make nothing if any row is bad."),
+    force: bool = typer.Option(False, "--force", help="Make every handout again, even those already up to date."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Parallel processes (default: the number of cores)."),
+    paper: Optional[str] = typer.Option(None, "--paper", metavar="letter|a4",
+                                        help="Paper for rows without a paper column value."),
+    large_print: bool = typer.Option(False, "--large-print", help="Large print for every row."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="YYYY-MM-DD", help="Print this 'printed on' date."),
+    allow_fallback: bool = typer.Option(False, "--allow-fallback",
+                                        help="Print missing translations in English, marked [EN]."),
+    require_reviewed: bool = typer.Option(False, "--require-reviewed",
+                                          help="Refuse rows whose language is not reviewed."),
+    content: Optional[Path] = ContentOpt,
+    locales: Optional[Path] = LocalesOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Make a handout for every row of a CSV, and optionally one print file and a print job.
+
+    Bad rows are reported (row number and what to fix) and the rest are made; the exit code
+    is 1 if any row failed. A re-run skips handouts that are already up to date.
+    """
+    import os
+
+    from handouts import batch as _batch
+    from handouts.config import load_config
+
+    if paper is not None and paper.lower() not in ("letter", "a4"):
+        raise UsageError(f"--paper: unknown paper '{paper}'; use letter or a4")
+    if printer and not print_file:
+        print_file = None  # printed from a file in the output folder (below)
+    out_dir = out or Path.cwd() / (csv_file.stem or "handouts")
+    opts = _batch.Options(out=out_dir, paper=paper, large_print=large_print, print_date=_parse_date(date),
+                          allow_fallback=allow_fallback, require_reviewed=require_reviewed,
+                          config=load_config(config), content_dirs=tuple(p for p in [content] if p),
+                          locales_dirs=tuple(p for p in [locales] if p))
+    rows = _batch.read_csv(csv_file)
+    jobs, outcome = _batch.check_rows(rows, opts)
+    report = _Report(len(jobs), sys.stderr.isatty())
+    if strict and outcome.failed:
+        for row in sorted(outcome.failed):
+            typer.echo(outcome.failed[row], err=True)
+        typer.echo(f"--strict: {len(outcome.failed)} bad rows; nothing made. Fix them and run again.", err=True)
+        raise typer.Exit(1)
+    try:
+        with report:
+            _batch.build(jobs, out_dir, outcome, workers=workers or os.cpu_count() or 1, force=force,
+                         progress=report.step)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: {outcome.summary()}; run the same command again to finish", err=True)
+        raise typer.Exit(130)
+    if printer and print_file is None:
+        print_file = out_dir / "print.pdf"
+    if print_file is not None:
+        pages = _batch.print_file(outcome, jobs, print_file, duplex=duplex, copies=copies)
+        if pages:
+            typer.echo(f"print file: {print_file} ({pages} pages)")
+            if printer:
+                typer.echo(f"sent to {printer}: {_batch.send_to_printer(print_file, printer)}")
+        else:
+            typer.echo("print file: not written (no handout was made)", err=True)
+    for row in sorted(outcome.failed):
+        typer.echo(outcome.failed[row], err=True)
+    typer.echo(f"{outcome.summary()}; handouts in {out_dir}")
+    if outcome.failed:
+        raise typer.Exit(1)
+
+
+class _Report:
+    """A progress bar on a terminal; plain lines in a log (never a patient's name)."""
+
+    def __init__(self, total: int, tty: bool):
+        self.total, self.tty, self.count = total, tty, 0
+        self._progress = None
+
+    def __enter__(self):
+        if self.tty and self.total:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(TextColumn("handouts"), BarColumn(), MofNCompleteColumn(),
+                                      TimeRemainingColumn(), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("batch", total=self.total)
+        return self
+
+    def __exit__(self, *exc):
+        if self._progress is not None:
+            self._progress.stop()
+
+    def line(self, text: str) -> None:
+        if self._progress is not None:
+            self._progress.console.print(text, markup=False, highlight=False)
+        else:
+            typer.echo(text, err=True)
+
+    def step(self, job, status: str | None) -> None:
+        self.count += 1
+        if self._progress is not None:
+            self._progress.advance(self._task)
+            if status and status != "up to date":
+                self.line(status)
+        elif status and status != "up to date":
+            pass  # errors are listed at the end, in row order
+        else:
+            what = "up to date" if status else "made"
+            typer.echo(f"[{self.count}/{self.total}] row {job.row}: {what} {job.filename}")
 
 
 @app.command("list")

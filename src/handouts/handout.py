@@ -13,6 +13,7 @@ from handouts import i18n
 from handouts.config import Config, default_paper
 from handouts.errors import UsageError
 from handouts.locate import check_drug_id, content_dirs, find_monograph
+from handouts.personal import Personal
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Request:
     locales_dirs: tuple[Path, ...] = ()
     bilingual: bool = False  # the English version after the patient's, in the same PDF
     require_reviewed: bool = False  # refuse a translation not reviewed by a qualified translator
+    personal: Personal = field(default_factory=Personal)  # patient, prescriber, dose schedule
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,10 @@ def _prepared(req: Request, lang: str, path: Path, catalog_dirs: list[Path], eng
     from handouts.render import prepare, template_dirs
 
     catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, catalog_dirs)
-    key = _prepare.cache_key(req, lang, path, catalogs, template_dirs(), english_follows)
-    prepared = _prepare.load(key)
+    # a personalized handout is never cached on disk: patient data stays out of the cache
+    personal = req.personal
+    key = None if personal else _prepare.cache_key(req, lang, path, catalogs, template_dirs(), english_follows)
+    prepared = _prepare.load(key) if key else None
     if prepared is None:
         from handouts.content import load_monograph
         from handouts.i18n.catalog import translator_for
@@ -89,8 +93,9 @@ def _prepared(req: Request, lang: str, path: Path, catalog_dirs: list[Path], eng
         mono = load_monograph(path, req.drug)
         tr = translator_for(lang, catalog_dirs, req.allow_fallback)
         prepared = prepare(localize(mono, tr), tr, clinic=req.config.clinic, print_date=req.print_date,
-                           english_follows=english_follows)
-        _prepare.store(key, prepared)
+                           english_follows=english_follows, personal=personal)
+        if key:
+            _prepare.store(key, prepared)
     return prepared
 
 

@@ -24,6 +24,10 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 LAYOUT_CHARACTERS = "\u2022\u00b7[EN]0123456789./"
 
 
+#: markup attributes that are printed (the glyph check covers them too)
+TEXT_ATTRIBUTES = ("title", "time", "amount")
+
+
 def template_dirs() -> tuple[Path, ...]:
     from handouts.resources import templates_dir
 
@@ -38,7 +42,7 @@ def styles_path() -> Path:
 
 def _texts(root) -> Iterator[str]:
     for el in root.iter():
-        for value in (el.text, el.tail, el.get("title")):
+        for value in (el.text, el.tail, *(el.get(a) for a in TEXT_ATTRIBUTES)):
             if value and value.strip():
                 yield value
 
@@ -72,6 +76,7 @@ def prepare(
     clinic: Clinic | None = None,
     print_date: _dt.date | None = None,
     english_follows: bool = False,
+    personal=None,
 ) -> Prepared:
     """Jinja2 step: the handout markup; a missing or stale translation is an error here."""
     import unicodedata
@@ -87,6 +92,7 @@ def prepare(
         language_name=_language_name(tr.lang),
         direction="rtl" if rtl else "ltr",
         english_follows=english_follows,
+        personal=personal,
     )
     tr.check_complete(handout.drug)
     from handouts.render.icons import qr_runs

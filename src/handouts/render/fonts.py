@@ -165,3 +165,19 @@ def prepare_families(langs: list[str] | None = None, locales: tuple[Path, ...] =
         register(family, "".join(sorted(extra)))
         done.append((name, sorted({files["regular"], files["bold"]})))
     return done
+
+
+def coverage_for(family: FontFamily):
+    """A test ``ch -> bool``: can the family draw this character (preparing it if need be)?"""
+    fonts = register(family)
+    source: set[int] | frozenset[int] = frozenset()
+    if family.variable:
+        from fontTools.ttLib import TTFont as FTFont
+
+        source = set(FTFont(str(font_file(family, "regular")), lazy=True).getBestCmap())
+    cover = fonts.coverage
+
+    def ok(ch: str) -> bool:
+        return ord(ch) in cover or ord(ch) in source or _drawable(ch)
+
+    return ok

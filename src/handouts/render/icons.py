@@ -162,3 +162,75 @@ class Icon(Flowable):
         c.setFillColor(white)
         c.rect(0.45 * s, 0.38 * s, 0.1 * s, 0.33 * s, fill=1, stroke=0)
         c.circle(0.5 * s, 0.23 * s, 0.06 * s, fill=1, stroke=0)
+
+
+class DoseMarks(Flowable):
+    """A picture per dose unit in the dose chart: tablets, capsules, packets, or a measuring cup.
+
+    ``count`` whole pictures, the last one drawn as a half when ``half``. The amount is always
+    printed as text beside it.
+    """
+
+    def __init__(self, form: str, count: int, half: bool, size: float, color: str, rtl: bool = False):
+        super().__init__()
+        self.form, self.count, self.half, self.size = form, max(1, count), half, size
+        self.color = HexColor(color)
+        self.rtl = rtl
+
+    def wrap(self, availWidth, availHeight):  # noqa: N802
+        self.width = self.count * self.size * 1.25
+        return self.width, self.size
+
+    def draw(self):
+        c = self.canv
+        s = self.size
+        c.saveState()
+        c.setFillColor(self.color)
+        c.setStrokeColor(self.color)
+        c.setLineWidth(max(0.8, s * 0.07))
+        for i in range(self.count):
+            x = i * s * 1.25
+            if self.rtl:
+                x = self.width - s - x
+            half = self.half and i == self.count - 1
+            getattr(self, f"_{self.form}")(c, x, s, half)
+        c.restoreState()
+
+    @staticmethod
+    def _tablet(c, x, s, half):
+        c.circle(x + s / 2, s / 2, s * 0.46, fill=0, stroke=1)
+        if half:
+            p = c.beginPath()
+            p.moveTo(x + s / 2, s * 0.04)
+            p.arcTo(x + s * 0.04, s * 0.04, x + s * 0.96, s * 0.96, startAng=-90, extent=-180)
+            p.close()
+            c.drawPath(p, fill=1, stroke=0)
+        else:
+            c.circle(x + s / 2, s / 2, s * 0.46, fill=1, stroke=0)
+
+    @staticmethod
+    def _capsule(c, x, s, half):
+        c.roundRect(x + s * 0.02, s * 0.25, s * 0.96, s * 0.5, s * 0.25, fill=0, stroke=1)
+        c.roundRect(x + s * 0.02, s * 0.25, s * (0.48 if half else 0.96), s * 0.5, s * 0.25, fill=1, stroke=0)
+
+    @staticmethod
+    def _packet(c, x, s, half):
+        c.rect(x + s * 0.1, s * 0.05, s * 0.8, s * 0.9, fill=0, stroke=1)
+        c.rect(x + s * 0.1, s * 0.05, s * 0.8, s * (0.45 if half else 0.9), fill=1, stroke=0)
+
+    @staticmethod
+    def _ml(c, x, s, half):
+        # a measuring cup, filled
+        p = c.beginPath()
+        p.moveTo(x + s * 0.12, s * 0.95)
+        p.lineTo(x + s * 0.25, s * 0.03)
+        p.lineTo(x + s * 0.75, s * 0.03)
+        p.lineTo(x + s * 0.88, s * 0.95)
+        c.drawPath(p, fill=0, stroke=1)
+        q = c.beginPath()
+        q.moveTo(x + s * 0.2, s * 0.55)
+        q.lineTo(x + s * 0.25, s * 0.03)
+        q.lineTo(x + s * 0.75, s * 0.03)
+        q.lineTo(x + s * 0.8, s * 0.55)
+        q.close()
+        c.drawPath(q, fill=1, stroke=0)

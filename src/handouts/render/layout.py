@@ -25,7 +25,7 @@ INLINE = ("b", "en")
 #: an action sub-heading (one with an icon) is kept in the same column as a list this short
 KEEP_LIST = 8
 #: elements that open page 1 at full width (until the first other element)
-HEADER = ("letterhead", "title", "subtitle", "meta", "notice", "warning")
+HEADER = ("letterhead", "title", "subtitle", "meta", "notice", "warning", "dose")
 
 
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
@@ -384,6 +384,69 @@ class Builder:
         heading = self._with_icon("alert", [head], self.ps["warning_heading"], color="warning_border")
         return [Spacer(1, 4), Anchor(self._key(), title, 1), self._box([heading, *self.children(el)], "warning_border", "warning_background"),
                 Spacer(1, 2)]
+
+    def el_dose(self, el):
+        """The patient's own dose: a sentence and a chart with a row per time of day."""
+        title = el.get("title", "")
+        head = self.P(escape(title), self.ps["warning_heading"].clone(
+            "dose_heading", textColor=HexColor(self.colors["heading"])))
+        content: list[Flowable] = [head]
+        for child in el:
+            if child.tag == "chart":
+                content.append(self._dose_chart(child))
+            elif child.tag == "p":
+                content.extend(self.el_p(child))
+            else:
+                raise TemplateError(f"<dose> may hold <p> and <chart>, not <{child.tag}>")
+        return [Spacer(1, 4), Anchor(self._key(), title, 1),
+                self._box(content, "dose_border", "dose_background", border_width=1.2), Spacer(1, 2)]
+
+    def _dose_chart(self, el):
+        from handouts.render.icons import DoseMarks
+
+        z = self.sizes
+        amount_el = el.find("amount")
+        amount = self.inline(amount_el) if amount_el is not None else ""
+        head = self.ps["body"].clone("chart_head", fontName=self.fonts.bold)
+        when_head, amount_head = self.P(escape(el.get("time", "")), head), self.P(escape(el.get("amount", "")), head)
+        rows = [[when_head, amount_head, ""]]
+        marks_count = int(el.get("marks", "1"))
+        marks_width = marks_count * z["dose_mark"] * 1.25 + 4
+        for row in el.findall("row"):
+            label = self.P(self.inline(row), self.ps["body"])
+            if row.get("writein"):
+                # "Dose 1, time: ______": the line to write the time on follows the words
+                from reportlab.pdfbase.pdfmetrics import stringWidth
+
+                body = self.ps["body"]
+                text_width = stringWidth(self.plain(row), body.fontName, body.fontSize) + 6
+                line = WriteIn(1, body.leading, 0, self.colors["writein"])
+                cells, cw = [[label, line]], [text_width, None]
+                if self.rtl:
+                    cells, cw = [[line, label]], [None, text_width]
+                label = Table(cells, colWidths=cw)
+                label.setStyle(self._table_style([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+            marks = DoseMarks(el.get("form", "tablet"), marks_count, el.get("half") == "1",
+                              z["dose_mark"], self.colors["dose_mark"], self.rtl)
+            rows.append([label, marks, self.P(amount, self.ps["body"])])
+        widths = [self.width * 0.38, marks_width, None]
+        span = [("SPAN", (1, 0), (2, 0))]
+        if self.rtl:
+            rows = [[amount_head, "", when_head]] + [r[::-1] for r in rows[1:]]
+            widths = widths[::-1]
+            span = [("SPAN", (0, 0), (1, 0))]
+        table = Table(rows, colWidths=widths, repeatRows=0)
+        rule = HexColor(self.colors["dose_rule"])
+        table.setStyle(self._table_style([
+            *span,
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.6, rule),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ]))
+        return table
 
     def el_notice(self, el):
         para = self.P(self.inline(el), self.ps["notice"])

@@ -21,6 +21,7 @@ from handouts.errors import TemplateError
 if TYPE_CHECKING:
     from handouts.i18n.catalog import Translator
     from handouts.i18n.localize import LocalizedHandout, Text
+    from handouts.personal import Personal
 
 TEMPLATE = "handout.xml.j2"
 
@@ -83,6 +84,15 @@ def environment(template_dirs: tuple[Path, ...]):
         return format_date(value, ctx["_translator"].lang)
 
     env.filters["date"] = date
+    @pass_context
+    def and_list(ctx, keys, phrases) -> Markup:
+        # "in the morning and at bedtime", joined as the language joins a list (CLDR)
+        from babel.lists import format_list
+
+        items = [str(phrases[k]) for k in keys]
+        return Markup(format_list(items, locale=ctx["_translator"].lang.replace("-", "_")))
+
+    env.filters["and_list"] = and_list
     env.filters["capfirst"] = lambda s: s[:1].upper() + s[1:]
     env.filters["host"] = lambda url: urlsplit(url).hostname or url
     return env
@@ -104,8 +114,11 @@ def render_markup(
     language_name: str = "",
     direction: str = "ltr",
     english_follows: bool = False,
+    personal: "Personal | None" = None,
 ) -> str:
     from jinja2 import TemplateError as JinjaTemplateError
+
+    from handouts.personal import template_vars as personal_vars
     from jinja2 import TemplateNotFound, TemplateSyntaxError
 
     env = environment(template_dirs)
@@ -127,6 +140,7 @@ def render_markup(
         print_date=format_date(print_date, tr.lang) if print_date else None,
         unreviewed=unreviewed,
         english_follows=english_follows,
+        p=personal_vars(personal, tr.lang),
     )
     known = list(tr.problems)  # content problems, found by localize()
     try:

@@ -1,0 +1,440 @@
+"""Batch: a day's handouts from one CSV, one PDF per row, and one print file in CSV order.
+
+Steps: read the CSV -> check every row (each bad row becomes one error line and the rest go
+on) -> build the rows whose output is missing or out of date, in worker processes -> merge
+the print file -> send it to a printer. A row's output is written atomically with
+owner-only permissions, then recorded in the folder's ledger (``.handouts-batch``) with the
+hash of every input that affects its bytes: a re-run skips what is done, so an interrupted
+batch resumes where it stopped.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first patient row 2.
+No patient name or address is ever written to a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import difflib
+import hashlib
+import io
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable
+
+from handouts import i18n
+from handouts.errors import HandoutsError, UsageError
+from handouts.personal import FIELDS as PERSONAL_FIELDS
+from handouts.personal import FieldError, Personal, personal_from_fields
+
+#: the CSV's columns (README, "Batch printing"); only drug and lang are required
+COLUMNS = ("drug", "lang", "paper", "large_print", *PERSONAL_FIELDS, "email", "pdf_password")
+REQUIRED = ("drug", "lang")
+_COLUMN_ALIASES = {"language": "lang", "medicine": "drug", "drug_name": "drug", "name": "patient",
+                   "patient_name": "patient", "doctor": "prescriber", "amount": "dose", "paper_size": "paper",
+                   "e_mail": "email", "email_address": "email"}
+LEDGER = ".handouts-batch"
+_TRUE = {"1", "yes", "y", "true", "x", "si", "sí"}
+_FALSE = {"", "0", "no", "n", "false"}
+
+
+class CSVError(UsageError):
+    """The CSV file as a whole cannot be used (not its rows: those are row errors)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # as a spreadsheet numbers it (header = 1)
+    cells: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Job:
+    row: int
+    request: object  # handouts.handout.Request
+    lang: str
+    filename: str
+    key: str
+    email: str = ""
+    password: str = ""
+
+
+@dataclass
+class Outcome:
+    made: list[int] = field(default_factory=list)
+    up_to_date: list[int] = field(default_factory=list)
+    blank: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)  # row -> message (no patient data)
+    files: dict[int, Path] = field(default_factory=dict)  # row -> its PDF
+    print_pages: int = 0
+
+    @property
+    def skipped(self) -> int:
+        return len(self.up_to_date) + len(self.blank)
+
+    def summary(self) -> str:
+        parts = [f"made {len(self.made)}", f"skipped {self.skipped}"]
+        if self.up_to_date or self.blank:
+            why = []
+            if self.up_to_date:
+                why.append(f"{len(self.up_to_date)} up to date")
+            if self.blank:
+                why.append(f"{len(self.blank)} blank")
+            parts[-1] += f" ({', '.join(why)})"
+        parts.append(f"failed {len(self.failed)}")
+        return ", ".join(parts)
+
+
+# ------------------------------------------------------------------------------ reading
+
+def read_csv(path: Path) -> list[Row]:
+    """The rows of a patients CSV: UTF-8 with or without BOM, comma, semicolon or tab delimited."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise CSVError(f"{path}: no such file; give the patients CSV exported from the clinic's system") from None
+    except OSError as err:
+        raise CSVError(f"{path}: cannot read: {err.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise CSVError(f"{path}: line {line}: not UTF-8 text (byte {err.start}); "
+                       "export or save the file as 'CSV UTF-8'") from None
+    if not text.strip():
+        raise CSVError(f"{path}: the file is empty; it needs a header row (drug,lang,...) and a row per patient")
+    header_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as err:
+        raise CSVError(f"{path}: line {reader.line_num}: {err}; check the quotes in that row") from None
+    header = [_column(h) for h in records[0]]
+    unknown = [records[0][i] for i, h in enumerate(header) if h not in COLUMNS and h]
+    if unknown:
+        hints = []
+        for u in unknown:
+            close = difflib.get_close_matches(_column(u), COLUMNS, n=1)
+            hints.append(f"'{u}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise CSVError(f"{path}: unknown column {', '.join(hints)}; the columns are: {', '.join(COLUMNS)}")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise CSVError(f"{path}: no column {', '.join(repr(m) for m in missing)} in the header row; "
+                       f"the first row must name the columns, e.g. drug{delimiter}lang{delimiter}patient")
+    dupes = {h for h in header if h and header.count(h) > 1}
+    if dupes:
+        raise CSVError(f"{path}: column {', '.join(sorted(dupes))} appears twice in the header row")
+    rows = []
+    for i, record in enumerate(records[1:], start=2):
+        cells = {h: (record[j].strip() if j < len(record) else "") for j, h in enumerate(header) if h}
+        if len(record) > len(header) and any(v.strip() for v in record[len(header):]):
+            cells["__extra__"] = "1"
+        rows.append(Row(i, cells))
+    return rows
+
+
+def _column(name: str) -> str:
+    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    return _COLUMN_ALIASES.get(key, key)
+
+
+# ------------------------------------------------------------------------------ checking
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line says for every row (a row's own cells take precedence)."""
+
+    out: Path
+    paper: str | None = None
+    large_print: bool = False
+    print_date: _dt.date | None = None
+    allow_fallback: bool = False
+    require_reviewed: bool = False
+    config: object = None  # handouts.config.Config
+    content_dirs: tuple[Path, ...] = ()
+    locales_dirs: tuple[Path, ...] = ()
+
+
+class _Checker:
+    """Checks rows; what is the same for many rows (a drug, a language) is looked up once."""
+
+    def __init__(self, opts: Options):
+        from handouts.handout import Request, resolve_dirs
+
+        self.opts = opts
+        base = Request(drug="x", lang="en", config=opts.config, content_dirs=opts.content_dirs,
+                       locales_dirs=opts.locales_dirs)
+        self.drug_dirs, self.catalog_dirs = resolve_dirs(base)
+        from handouts.locate import available_drugs
+
+        self.drugs = available_drugs(self.drug_dirs)
+        self.langs = i18n.available_languages(self.catalog_dirs)
+        self._lang: dict[str, str | Exception] = {}
+        self._base_key: dict[tuple, str] = {}
+        self._coverage: dict[str, object] = {}
+
+    def language(self, value: str) -> str:
+        if value not in self._lang:
+            try:
+                self._lang[value] = i18n.negotiate_language(value, self.catalog_dirs)
+            except UsageError as err:
+                self._lang[value] = err
+        found = self._lang[value]
+        if isinstance(found, Exception):
+            close = difflib.get_close_matches(value.strip().lower(), [x.lower() for x in self.langs], n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise _RowError(f"unknown language '{value}'{hint}; see 'handouts list' for the languages")
+        return found
+
+    def check(self, row: Row) -> Job:
+        from handouts.handout import Request
+        from handouts.locate import DRUG_ID, find_monograph
+
+        c = row.cells
+        if c.get("__extra__"):
+            raise _RowError("more cells than columns; check for a stray delimiter in that row")
+        drug = c.get("drug", "").strip().lower()
+        if not drug:
+            raise _RowError("drug: missing; write the generic name, e.g. baclofen")
+        if not DRUG_ID.match(drug) or drug not in self.drugs:
+            close = difflib.get_close_matches(drug, self.drugs, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(self.drugs)}"
+            raise _RowError(f"unknown drug '{c.get('drug', '')[:40]}'{hint}")
+        if not c.get("lang"):
+            raise _RowError("lang: missing; write the patient's language, e.g. es")
+        lang = self.language(c["lang"])
+        paper = (c.get("paper") or self.opts.paper or "").lower() or None
+        if paper not in (None, "letter", "a4"):
+            raise _RowError(f"paper: unknown paper '{c.get('paper')}'; use letter or a4 (or leave it empty)")
+        large = (c.get("large_print") or "").lower()
+        if large not in _TRUE | _FALSE:
+            raise _RowError(f"large_print: '{c.get('large_print')}' is not yes or no")
+        try:
+            personal = personal_from_fields(c)
+        except FieldError as err:
+            raise _RowError(f"{err.field}: {_scrub(err.reason, c)}") from None
+        self._check_glyphs(lang, personal)
+        email = c.get("email", "")
+        req = Request(
+            drug=drug, lang=lang, paper=paper, large_print=large in _TRUE or self.opts.large_print,
+            print_date=self.opts.print_date, allow_fallback=self.opts.allow_fallback,
+            config=self.opts.config, content_dirs=self.opts.content_dirs, locales_dirs=self.opts.locales_dirs,
+            require_reviewed=self.opts.require_reviewed, personal=personal,
+        )
+        from handouts.handout import check_reviewed, resolve_paper
+
+        if req.require_reviewed or getattr(req.config, "require_reviewed", False):
+            check_reviewed(lang, self.catalog_dirs)
+        paper = resolve_paper(req)
+        req = replace(req, paper=paper)
+        path = find_monograph(drug, self.drug_dirs)
+        key = self.output_key(req, lang, path)
+        return Job(row=row.number, request=req, lang=lang,
+                   filename=f"{row.number:04d}-{drug}-{lang}.pdf", key=key, email=email,
+                   password=c.get("pdf_password", ""))
+
+    def _check_glyphs(self, lang: str, personal: Personal) -> None:
+        """A name the handout's font cannot draw is this row's error, before anything is made."""
+        names = [(f, getattr(personal, f)) for f in ("patient", "prescriber") if getattr(personal, f)]
+        if not names:
+            return
+        from handouts.render import styles_path
+        from handouts.render.fonts import coverage_for
+        from handouts.render.styles import load_styles
+
+        if lang not in self._coverage:
+            self._coverage[lang] = coverage_for(load_styles(styles_path()).family_for(lang))
+        cover = self._coverage[lang]
+        for fieldname, value in names:
+            bad = next((ch for ch in value if not cover(ch)), None)
+            if bad is not None:
+                import unicodedata
+
+                raise _RowError(
+                    f"{fieldname}: the character U+{ord(bad):04X} {unicodedata.name(bad, '?')} cannot be printed "
+                    f"in the '{lang}' handout's font; write the name as the patient writes it in {lang}, "
+                    "or in Latin letters")
+
+    def output_key(self, req, lang: str, path: Path) -> str:
+        """Hash of every input that affects the PDF's bytes."""
+        from handouts import prepare as _prepare
+        from handouts.render import styles_path, template_dirs
+
+        base_id = (req.drug, lang, str(path))
+        if base_id not in self._base_key:
+            catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, self.catalog_dirs)
+            generic = replace(req, personal=Personal())
+            h = hashlib.sha256(_prepare.cache_key(generic, lang, path, catalogs, template_dirs()).encode())
+            h.update(styles_path().read_bytes())
+            self._base_key[base_id] = h.hexdigest()
+        extra = json.dumps([self._base_key[base_id], req.paper, req.large_print,
+                            req.personal.as_key(), req.require_reviewed], ensure_ascii=False)
+        return hashlib.sha256(extra.encode()).hexdigest()
+
+
+class _RowError(Exception):
+    pass
+
+
+def _scrub(message: str, cells: dict[str, str]) -> str:
+    """Keep patient names and addresses out of a message."""
+    for f in ("patient", "prescriber", "email"):
+        v = cells.get(f)
+        if v and len(v) > 1:
+            message = message.replace(v, f"<{f}>")
+    return message
+
+
+def check_rows(rows: Iterable[Row], opts: Options) -> tuple[list[Job], Outcome]:
+    checker = _Checker(opts)
+    jobs: list[Job] = []
+    outcome = Outcome()
+    for row in rows:
+        if not any(v for k, v in row.cells.items() if not k.startswith("__")):
+            outcome.blank.append(row.number)
+            continue
+        try:
+            jobs.append(checker.check(row))
+        except _RowError as err:
+            outcome.failed[row.number] = f"row {row.number}: {err}"
+        except HandoutsError as err:
+            outcome.failed[row.number] = f"row {row.number}: {_scrub(err.message, row.cells)}"
+    return jobs, outcome
+
+
+# ------------------------------------------------------------------------------ building
+
+def _ledger(out: Path) -> dict[str, str]:
+    done: dict[str, str] = {}
+    try:
+        text = (out / LEDGER).read_text(encoding="utf-8")
+    except OSError:
+        return done
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            done[parts[0]] = parts[1]
+    return done
+
+
+def _record(out: Path, job: Job) -> None:
+    fd = os.open(out / LEDGER, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, f"{job.filename} {job.key}\n".encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def build_one(job: Job, out: Path) -> str | None:
+    """Make one row's handout into ``out``; None, or the error message (no patient data)."""
+    from handouts.handout import make_handout
+    from handouts.output import write_atomic
+
+    try:
+        result = make_handout(job.request)
+        write_atomic(out / job.filename, result.pdf, 0o600)
+    except HandoutsError as err:
+        cells = {"patient": job.request.personal.patient, "prescriber": job.request.personal.prescriber,
+                 "email": job.email}
+        return f"row {job.row}: {_scrub(err.message, cells)}"
+    return None
+
+
+def _worker_init() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    import handouts.render  # noqa: F401  (ReportLab and the layout, once per worker)
+
+
+def _worker(args: tuple[Job, Path]) -> tuple[int, str | None]:
+    job, out = args
+    return job.row, build_one(job, out)
+
+
+def build(jobs: list[Job], out: Path, outcome: Outcome, *, workers: int = 1, force: bool = False,
+          progress: Callable[[Job, str | None], None] | None = None) -> Outcome:
+    """Make every job whose output is missing or out of date (all with ``force``)."""
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    done = {} if force else _ledger(out)
+    todo = []
+    for job in jobs:
+        outcome.files[job.row] = out / job.filename
+        if done.get(job.filename) == job.key and (out / job.filename).is_file():
+            outcome.up_to_date.append(job.row)
+            if progress:
+                progress(job, "up to date")
+        else:
+            todo.append(job)
+    by_row = {j.row: j for j in todo}
+
+    def finished(row: int, error: str | None) -> None:
+        job = by_row[row]
+        if error:
+            outcome.failed[row] = error
+            outcome.files.pop(row, None)
+        else:
+            _record(out, job)
+            outcome.made.append(row)
+        if progress:
+            progress(job, error)
+
+    if workers <= 1 or len(todo) <= 1:
+        for job in todo:
+            finished(job.row, build_one(job, out))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx,
+                                 initializer=_worker_init) as pool:
+            futures = [pool.submit(_worker, (job, out)) for job in todo]
+            try:
+                for fut in as_completed(futures):
+                    finished(*fut.result())
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+    return outcome
+
+
+def print_file(outcome: Outcome, jobs: list[Job], path: Path, *, duplex: bool = False, copies: int = 1) -> int:
+    """Merge the made and up-to-date handouts into one PDF, in CSV order."""
+    from handouts.pdfmerge import merge
+
+    items = [(outcome.files[j.row], f"Row {j.row}: {j.request.drug} ({j.lang})")
+             for j in sorted(jobs, key=lambda j: j.row) if j.row in outcome.files]
+    if not items:
+        return 0
+    outcome.print_pages = merge(items, path, duplex=duplex, copies=copies)
+    return outcome.print_pages
+
+
+def send_to_printer(path: Path, printer: str) -> str:
+    """Send the print file to a CUPS queue with ``lp``; returns lp's request id line."""
+    import shutil
+    import subprocess
+
+    from handouts.errors import OutputError
+
+    lp = shutil.which("lp")
+    if lp is None:
+        raise OutputError("cannot print: the 'lp' command (CUPS) is not installed; "
+                          "install CUPS or print the --print-file yourself")
+    if not re.fullmatch(r"[A-Za-z0-9_.@\-]{1,127}", printer):
+        raise UsageError(f"--printer: '{printer}' is not a printer name; see 'lpstat -p' for the queues")
+    proc = subprocess.run([lp, "-d", printer, "-t", "handouts", "--", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        reason = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no reason given"]
+        raise OutputError(f"printer '{printer}' refused the print file: {reason[0]}; "
+                          "check the queue with 'lpstat -p', the file is kept")
+    return proc.stdout.strip()

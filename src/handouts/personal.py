@@ -1,0 +1,216 @@
+"""Personalization: the patient, the prescriber and a structured dose schedule.
+
+The dose is data, not free text, so it can be printed in the patient's language with the
+right plural forms: an amount and a form ("1" "tablet"), how often (a number of times a day,
+or named times of day), food, and a start date. The same fields come from `make` options and
+from batch CSV columns; every error names the field and says what to write instead.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Mapping
+
+from handouts.errors import UsageError
+
+#: dose forms; the amount's unit as printed comes from the template (with plurals)
+FORMS = ("tablet", "capsule", "ml", "packet")
+#: times of day, in the order of a day
+TIMES = ("morning", "noon", "evening", "bedtime")
+FOOD = ("with", "without", "either")
+MAX_TIMES_PER_DAY = 6
+MAX_NAME = 80
+#: the fields, as `make` options (--patient ...) and batch CSV columns
+FIELDS = ("patient", "prescriber", "dose", "form", "times", "food", "start")
+
+_FORM_ALIASES = {"tablets": "tablet", "tab": "tablet", "capsules": "capsule", "cap": "capsule",
+                 "ml": "ml", "milliliter": "ml", "milliliters": "ml", "millilitre": "ml",
+                 "packets": "packet", "sachet": "packet"}
+_TIME_ALIASES = {"am": "morning", "midday": "noon", "lunch": "noon", "pm": "evening",
+                 "night": "bedtime", "hs": "bedtime"}
+
+
+class FieldError(UsageError):
+    """A personalization field has a value that cannot be printed as asked."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.reason = message
+
+
+@dataclass(frozen=True)
+class Dose:
+    amount: Decimal  # how much per dose, in units of ``form``
+    form: str  # one of FORMS
+    times: tuple[str, ...] = ()  # named times of day, in day order; or () with per_day
+    per_day: int = 0  # how many times a day, when the times are not named
+    food: str = ""  # one of FOOD, or "" (not said)
+    start: _dt.date | None = None
+
+    @property
+    def doses_per_day(self) -> int:
+        return len(self.times) or self.per_day
+
+    def as_key(self) -> list:
+        return [str(self.amount), self.form, list(self.times), self.per_day, self.food,
+                self.start.isoformat() if self.start else None]
+
+
+@dataclass(frozen=True)
+class Personal:
+    patient: str = ""
+    prescriber: str = ""
+    dose: Dose | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.patient or self.prescriber or self.dose)
+
+    def as_key(self) -> list:
+        return [self.patient, self.prescriber, self.dose.as_key() if self.dose else None]
+
+
+def _name(field: str, value: str) -> str:
+    value = " ".join(value.split())
+    if len(value) > MAX_NAME:
+        raise FieldError(field, f"longer than {MAX_NAME} characters; shorten it")
+    if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+        raise FieldError(field, "contains control characters; retype it")
+    return value
+
+
+def parse_amount(value: str) -> Decimal:
+    text = value.strip().replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise FieldError("dose", f"'{value}' is not a number; write the amount per dose, e.g. 1, 0.5 or 5") from None
+    if not amount.is_finite() or amount <= 0:
+        raise FieldError("dose", f"'{value}' must be more than 0")
+    if amount > 1000:
+        raise FieldError("dose", f"'{value}' is too large for one dose; check the amount and the form")
+    if amount.as_tuple().exponent < -2:
+        raise FieldError("dose", f"'{value}' has more than 2 decimals; round it as the label says")
+    return amount.normalize() if amount == amount.to_integral() else amount
+
+
+def parse_form(value: str) -> str:
+    key = value.strip().lower()
+    key = _FORM_ALIASES.get(key, key)
+    if key not in FORMS:
+        raise FieldError("form", f"unknown form '{value}'; use one of: {', '.join(FORMS)}")
+    return key
+
+
+def parse_times(value: str) -> tuple[tuple[str, ...], int]:
+    """``3`` (times a day) or ``morning,evening`` (times of day)."""
+    text = value.strip().lower()
+    if re.fullmatch(r"\d+", text):
+        n = int(text)
+        if not 1 <= n <= MAX_TIMES_PER_DAY:
+            raise FieldError("times", f"'{value}' times a day: use 1 to {MAX_TIMES_PER_DAY}")
+        return (), n
+    names = [_TIME_ALIASES.get(t.strip(), t.strip()) for t in re.split(r"[,;/+ ]+", text) if t.strip()]
+    unknown = [n for n in names if n not in TIMES]
+    if unknown or not names:
+        raise FieldError("times", f"'{value}': write a number of times a day (e.g. 3) or times of day "
+                                  f"from {', '.join(TIMES)} (e.g. morning,evening)")
+    if len(set(names)) != len(names):
+        raise FieldError("times", f"'{value}' names a time of day twice")
+    return tuple(t for t in TIMES if t in names), 0
+
+
+def parse_food(value: str) -> str:
+    key = value.strip().lower().replace("_", " ").replace("-", " ")
+    key = {"with food": "with", "without food": "without", "empty stomach": "without",
+           "with or without": "either", "with or without food": "either", "any": "either"}.get(key, key)
+    if key not in FOOD:
+        raise FieldError("food", f"unknown value '{value}'; use with, without or either")
+    return key
+
+
+def parse_start(value: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise FieldError("start", f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2026-12-01") from None
+
+
+def personal_from_fields(fields: Mapping[str, str | None]) -> Personal:
+    """Build and check a :class:`Personal` from text fields (options or CSV cells); empty means not given."""
+    get = {k: (fields.get(k) or "").strip() for k in FIELDS}
+    patient = _name("patient", get["patient"])
+    prescriber = _name("prescriber", get["prescriber"])
+    dose_fields = [k for k in ("dose", "form", "times", "food", "start") if get[k]]
+    dose = None
+    if dose_fields:
+        for needed in ("dose", "form", "times"):
+            if not get[needed]:
+                given = ", ".join(dose_fields)
+                raise FieldError(needed, f"missing: a dose schedule ({given} given) needs dose, form and times")
+        times, per_day = parse_times(get["times"])
+        dose = Dose(
+            amount=parse_amount(get["dose"]),
+            form=parse_form(get["form"]),
+            times=times,
+            per_day=per_day,
+            food=parse_food(get["food"]) if get["food"] else "",
+            start=parse_start(get["start"]) if get["start"] else None,
+        )
+    return Personal(patient=patient, prescriber=prescriber, dose=dose)
+
+
+# ---------------------------------------------------------------------------- plurals
+
+def plural_count(amount: Decimal, lang: str) -> int:
+    """An integer with the same plural category as ``amount`` in ``lang``, for gettext.
+
+    gettext's plural formulas take integers; CLDR knows the category of a decimal ("1.5
+    tablets" in English, "1,5 comprimé" in French). Map the decimal to CLDR's category,
+    then to the smallest integer of that category.
+    """
+    if amount == amount.to_integral():
+        return int(amount)
+    from babel import Locale
+
+    locale = Locale.parse(lang.replace("-", "_"))
+    category = locale.plural_form(amount)
+    for wanted in (category, "few", "other"):
+        for n in range(0, 200):
+            if locale.plural_form(n) == wanted:
+                return n
+    return 2
+
+
+def format_amount(amount: Decimal, lang: str) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(amount, locale=lang.replace("-", "_"))
+
+
+def template_vars(personal: Personal | None, lang: str) -> dict:
+    """What the handout template sees as ``p``: strings and numbers ready to print."""
+    from handouts.render.markup import format_date
+
+    if not personal:
+        return {"patient": "", "prescriber": "", "dose": None}
+    dose = personal.dose
+    out: dict = {"patient": personal.patient, "prescriber": personal.prescriber, "dose": None}
+    if dose:
+        marks = int(dose.amount.to_integral(rounding="ROUND_CEILING"))
+        out["dose"] = {
+            "num": format_amount(dose.amount, lang),
+            "count": plural_count(dose.amount, lang),
+            "form": dose.form,
+            "times": list(dose.times),
+            "per_day": dose.per_day,
+            "food": dose.food,
+            "start": format_date(dose.start, lang) if dose.start else "",
+            # pictures per row: one per whole unit, a half for a half; a measuring cup for liquids
+            "marks": 1 if dose.form == "ml" else min(marks, 8),
+            "half": dose.form != "ml" and dose.amount % 1 == Decimal("0.5"),
+        }
+    return out
