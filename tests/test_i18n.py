@@ -23,7 +23,7 @@ def test_catalog_has_no_missing_or_fuzzy_entries(path):
     with (ROOT / "locales" / "messages.pot").open("rb") as fh:
         template = {(m.context, m.id) for m in read_po(fh) if m.id}
     present = {(m.context, m.id) for m in catalog if m.id and m.string and not m.fuzzy}
-    assert template <= present, f"untranslated or fuzzy: {sorted(template - present)[:5]}"
+    assert template <= present, f"untranslated or fuzzy: {sorted(template - present, key=str)[:5]}"
 
 
 def _brand_names() -> dict[str, list[str]]:

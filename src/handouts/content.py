@@ -401,7 +401,25 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
     )
 
 
+_LOADED: dict[tuple, Monograph] = {}
+
+
 def load_monograph(path: Path, drug: str | None = None) -> Monograph:
+    """Read and check one content file (kept per process by path, size and mtime: it is frozen)."""
+    try:
+        st = path.stat()
+        key = (str(path), st.st_mtime_ns, st.st_size, drug)
+    except OSError:
+        key = None
+    if key in _LOADED:
+        return _LOADED[key]
+    mono = _load_monograph(path, drug)
+    if key is not None:
+        _LOADED[key] = mono
+    return mono
+
+
+def _load_monograph(path: Path, drug: str | None = None) -> Monograph:
     where = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")

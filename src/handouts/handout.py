@@ -115,7 +115,7 @@ def make_handout(req: Request) -> Result:
     if bilingual:
         parts.append(_prepared(req, i18n.SOURCE_LANGUAGE, path, catalog_dirs))
     pdf = render_pdf(parts, paper=paper, large_print=req.large_print,
-                     author=req.config.clinic.name or "handouts")
+                     author=req.config.clinic.name or "handouts", fit=bool(req.personal))
     suffix = f"-{lang}-{i18n.SOURCE_LANGUAGE}" if bilingual else f"-{lang}"
     return Result(
         pdf=pdf,

@@ -111,16 +111,21 @@ def prepare(
 
 
 def render_pdf(prepared: Prepared | list[Prepared], *, paper: str, large_print: bool = False,
-               author: str = "handouts") -> bytes:
+               author: str = "handouts", fit: bool = False) -> bytes:
     """Markup -> glyph check -> flowables -> PDF bytes.
 
     A list makes one PDF of several parts (a bilingual handout: the patient's language, then
     English), each with its own fonts, direction, footer and page numbers. A handout that
-    runs one page over the style's page budget is laid out again with the [fit] spacing.
+    runs one page over the style's page budget is laid out again with the [fit] spacing;
+    ``fit`` uses that spacing from the start.
     """
     from handouts.render.styles import load_styles
 
     preps = prepared if isinstance(prepared, list) else [prepared]
+    if fit and not large_print:
+        # asked for the [fit] spacing from the start (a personal handout, whose dose chart
+        # takes the room): one layout, not two
+        return _build(preps, load_styles(styles_path(), large_print, True), paper, author)[0]
     styles = load_styles(styles_path(), large_print)
     pdf, pages = _build(preps, styles, paper, author)
     if styles.fit_pages and max(pages) > styles.fit_pages:

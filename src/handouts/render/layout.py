@@ -113,6 +113,16 @@ class WriteIn(Flowable):
         c.restoreState()
 
 
+#: parsed paragraph markup, by text and style: a batch parses each sentence of a drug's
+#: handout once per process, not once per patient (ReportLab never changes parsed fragments)
+_PARSED: dict[tuple, list] = {}
+_PARSED_MAX = 20000
+
+
+def _style_signature(style: ParagraphStyle) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in style.__dict__.items() if k != "parent"))
+
+
 class Builder:
     def __init__(self, styles: Styles, fonts: RegisteredFamily, page_width: float, frame_width: float,
                  rtl: bool = False):
@@ -129,6 +139,7 @@ class Builder:
         self.ps = self._paragraph_styles()
         self._keys = 0
         self.key_prefix = ""
+        self._sigs: dict[int, tuple] = {}
 
     # ------------------------------------------------------------------ styles
 
@@ -184,7 +195,16 @@ class Builder:
     def P(self, text: str, style: ParagraphStyle, **kw) -> Paragraph:  # noqa: N802
         """A paragraph, shaped for the handout's script (see :mod:`handouts.render.scripts`)."""
         text, style = self._shaped(text, style)
-        return Paragraph(text, style, **kw)
+        sig = self._sigs.get(id(style))
+        if sig is None:
+            sig = self._sigs[id(style)] = (_style_signature(style), style)  # (the style kept alive)
+        key = (text, kw.get("bulletText"), sig[0])
+        para = Paragraph(text, style, frags=_PARSED.get(key), **kw)
+        if key not in _PARSED and para.text == text and para.bulletText == kw.get("bulletText"):
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[key] = para.frags
+        return para
 
     def H(self, text: str, style: ParagraphStyle, key: str, title: str, level: int) -> Heading:  # noqa: N802
         text, style = self._shaped(text, style)
