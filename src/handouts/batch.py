@@ -224,7 +224,7 @@ class _Checker:
             drug=drug, lang=lang, paper=paper, large_print=large in _TRUE or self.opts.large_print,
             print_date=self.opts.print_date, allow_fallback=self.opts.allow_fallback,
             config=self.opts.config, content_dirs=self.opts.content_dirs, locales_dirs=self.opts.locales_dirs,
-            require_reviewed=self.opts.require_reviewed, personal=personal,
+            require_reviewed=self.opts.require_reviewed, personal=personal or None,
         )
         from handouts.handout import check_reviewed, resolve_paper
 
@@ -268,12 +268,12 @@ class _Checker:
         base_id = (req.drug, lang, str(path))
         if base_id not in self._base_key:
             catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, self.catalog_dirs)
-            generic = replace(req, personal=Personal())
+            generic = replace(req, personal=None)
             h = hashlib.sha256(_prepare.cache_key(generic, lang, path, catalogs, template_dirs()).encode())
             h.update(styles_path().read_bytes())
             self._base_key[base_id] = h.hexdigest()
         extra = json.dumps([self._base_key[base_id], req.paper, req.large_print,
-                            req.personal.as_key(), req.require_reviewed], ensure_ascii=False)
+                            req.personal.as_key() if req.personal else None, req.require_reviewed], ensure_ascii=False)
         return hashlib.sha256(extra.encode()).hexdigest()
 
 
@@ -340,8 +340,8 @@ def build_one(job: Job, out: Path) -> str | None:
         result = make_handout(job.request)
         write_atomic(out / job.filename, result.pdf, 0o600)
     except HandoutsError as err:
-        cells = {"patient": job.request.personal.patient, "prescriber": job.request.personal.prescriber,
-                 "email": job.email}
+        p = job.request.personal
+        cells = {"patient": p.patient if p else "", "prescriber": p.prescriber if p else "", "email": job.email}
         return f"row {job.row}: {_scrub(err.message, cells)}"
     return None
 

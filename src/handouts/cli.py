@@ -63,7 +63,7 @@ def _personal(**fields):
     from handouts.personal import FieldError, personal_from_fields
 
     try:
-        return personal_from_fields(fields)
+        return personal_from_fields(fields) or None
     except FieldError as err:
         raise UsageError(f"--{err.field}: {err.reason}") from None
 
@@ -75,16 +75,6 @@ def _parse_date(value: str | None) -> _dt.date | None:
         return _dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"--date: '{value}' is not a date; use YYYY-MM-DD, e.g. 2026-11-23") from None
-
-
-def _output_path(out: Path | None, filename: str) -> Path:
-    if out is None:
-        return Path.cwd() / filename
-    if out.is_dir() or str(out).endswith(("/", "\\")):
-        return out / filename
-    if out.suffix.lower() != ".pdf":
-        raise UsageError(f"--out {out}: give a folder or a file name ending in .pdf")
-    return out
 
 
 @app.command()
@@ -120,7 +110,7 @@ def make(
     """Make one handout as a PDF; with --patient and the dose options, a personal one."""
     from handouts.config import load_config
     from handouts.handout import Request, make_handout
-    from handouts.output import write_atomic
+    from handouts.output import made_message, output_path, write_atomic
 
     if paper is not None and paper.lower() not in ("letter", "a4"):
         raise UsageError(f"--paper: unknown paper '{paper}'; use letter or a4")
@@ -133,14 +123,8 @@ def make(
                            food=food, start=start),
     )
     result = make_handout(request)
-    path = write_atomic(_output_path(out, result.filename), result.pdf)
-    notes = []
-    if result.fallback_count:
-        notes.append(f"{result.fallback_count} strings in English, marked [EN]")
-    if result.unreviewed:
-        notes.append("translation not yet reviewed by a qualified translator")
-    extra = f" ({'; '.join(notes)})" if notes else ""
-    typer.echo(f"wrote {path} ({result.paper}){extra}")
+    path = write_atomic(output_path(out, result.filename), result.pdf)
+    typer.echo(made_message(path, result))
 
 
 @app.command()

@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from handouts import i18n
 from handouts.config import Config, default_paper
 from handouts.errors import UsageError
 from handouts.locate import check_drug_id, content_dirs, find_monograph
-from handouts.personal import Personal
+
+if TYPE_CHECKING:
+    from handouts.personal import Personal
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class Request:
     locales_dirs: tuple[Path, ...] = ()
     bilingual: bool = False  # the English version after the patient's, in the same PDF
     require_reviewed: bool = False  # refuse a translation not reviewed by a qualified translator
-    personal: Personal = field(default_factory=Personal)  # patient, prescriber, dose schedule
+    personal: "Personal | None" = None  # patient, prescriber, dose schedule (None: a generic handout)
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,18 @@ def _prepared(req: Request, lang: str, path: Path, catalog_dirs: list[Path], eng
     return prepared
 
 
-def make_handout(req: Request) -> Result:
-    from handouts.render import render_pdf
+@dataclass(frozen=True)
+class _Resolved:
+    path: Path
+    lang: str
+    paper: str
+    catalog_dirs: list[Path]
+    bilingual: bool
+    filename: str
+    cache_key: str | None  # None: a personal handout, never cached
 
+
+def _resolve(req: Request) -> _Resolved:
     check_drug_id(req.drug)
     drug_dirs, catalog_dirs = resolve_dirs(req)
     path = find_monograph(req.drug, drug_dirs)
@@ -110,19 +122,60 @@ def make_handout(req: Request) -> Result:
     if req.require_reviewed or req.config.require_reviewed:
         check_reviewed(lang, catalog_dirs)
     bilingual = req.bilingual and lang != i18n.SOURCE_LANGUAGE
+    suffix = f"-{lang}-{i18n.SOURCE_LANGUAGE}" if bilingual else f"-{lang}"
+    cache_key = None
+    if not req.personal:
+        from handouts import pdfcache
+        from handouts.resources import templates_dir
+
+        catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, catalog_dirs)
+        cache_key = pdfcache.key(req, lang, paper, path, catalogs, templates_dir())
+    return _Resolved(path, lang, paper, catalog_dirs, bilingual, f"{req.drug}{suffix}.pdf", cache_key)
+
+
+def _from_cache(req: Request, r: _Resolved) -> Result | None:
+    if r.cache_key is None:
+        return None
+    from handouts import pdfcache
+
+    hit = pdfcache.load(r.cache_key)
+    if hit is None:
+        return None
+    pdf, fallbacks, unreviewed = hit
+    return Result(pdf=pdf, drug=req.drug, lang=r.lang, paper=r.paper, filename=r.filename,
+                  fallback_count=fallbacks, unreviewed=unreviewed)
+
+
+def cached_handout(req: Request) -> Result | None:
+    """The handout if the same request was made before (see :mod:`handouts.pdfcache`), else None."""
+    return _from_cache(req, _resolve(req))
+
+
+def make_handout(req: Request) -> Result:
+    r = _resolve(req)
+    hit = _from_cache(req, r)
+    if hit is not None:
+        return hit
+    lang, paper, path, catalog_dirs, bilingual, filename, cache_key = (
+        r.lang, r.paper, r.path, r.catalog_dirs, r.bilingual, r.filename, r.cache_key)
+
+    from handouts.render import render_pdf
     prepared = _prepared(req, lang, path, catalog_dirs, english_follows=bilingual)
     parts = [prepared]
     if bilingual:
         parts.append(_prepared(req, i18n.SOURCE_LANGUAGE, path, catalog_dirs))
     pdf = render_pdf(parts, paper=paper, large_print=req.large_print,
                      author=req.config.clinic.name or "handouts", fit=bool(req.personal))
-    suffix = f"-{lang}-{i18n.SOURCE_LANGUAGE}" if bilingual else f"-{lang}"
+    if cache_key is not None:
+        from handouts import pdfcache
+
+        pdfcache.store(cache_key, pdf, prepared.fallbacks, prepared.unreviewed)
     return Result(
         pdf=pdf,
         drug=req.drug,
         lang=lang,
         paper=paper,
-        filename=f"{req.drug}{suffix}.pdf",
+        filename=filename,
         fallback_count=prepared.fallbacks,
         unreviewed=prepared.unreviewed,
     )

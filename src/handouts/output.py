@@ -43,3 +43,26 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> Path:
             pass
         raise OutputError(f"cannot write {path}: {err.strerror}; choose another --out") from None
     return path
+
+
+def output_path(out: Path | None, filename: str) -> Path:
+    """``--out``: a folder (existing, or written with a trailing slash) or a ``.pdf`` file name."""
+    from handouts.errors import UsageError
+
+    if out is None:
+        return Path.cwd() / filename
+    if out.is_dir() or str(out).endswith(("/", "\\")):
+        return out / filename
+    if out.suffix.lower() != ".pdf":
+        raise UsageError(f"--out {out}: give a folder or a file name ending in .pdf")
+    return out
+
+
+def made_message(path: Path, result) -> str:
+    notes = []
+    if result.fallback_count:
+        notes.append(f"{result.fallback_count} strings in English, marked [EN]")
+    if result.unreviewed:
+        notes.append("translation not yet reviewed by a qualified translator")
+    extra = f" ({'; '.join(notes)})" if notes else ""
+    return f"wrote {path} ({result.paper}){extra}"

@@ -1,0 +1,124 @@
+"""Made handouts, by the hash of every input that affects their bytes (content-addressed).
+
+A repeated ``handouts make`` with the same inputs copies the PDF from here without loading
+ReportLab. The key covers the package version, the versions of the packages that draw the
+page (ReportLab, fonts, shaping), the request, and the bytes of the content file, the
+language's catalogs, the templates and the styles. Personal handouts (a patient's name or
+dose) are never stored: patient data stays out of the cache folder.
+``HANDOUTS_PDF_CACHE=off`` turns this cache off (``HANDOUTS_CACHE_DIR=off`` every cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handouts.handout import Request
+
+#: packages whose version can change the bytes of a PDF
+_DRAWING_PACKAGES = ("reportlab", "rl_accel", "jinja2", "babel", "fonttools", "uharfbuzz", "python-bidi",
+                     "arabic-reshaper", "fontpkg-atkinson-hyperlegible", "fontpkg-fira-sans",
+                     "fontpkg-noto-sans-arabic", "fontpkg-hind", "justmytype-intl-cjk")
+
+
+@lru_cache(maxsize=1)
+def _package_versions() -> str:
+    """The installed versions, from the names of the packages' metadata folders (fast: no
+    importlib.metadata, which scans every distribution)."""
+    import os
+    import re
+    import sys
+
+    wanted = {re.sub(r"[-_.]+", "_", n).lower(): n for n in _DRAWING_PACKAGES}
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                dist, _, ver = name[:-len(".dist-info")].partition("-")
+                norm = re.sub(r"[-_.]+", "_", dist).lower()
+                if norm in wanted and norm not in found:
+                    found[norm] = ver
+    return ";".join(f"{n}={found.get(k, '-')}" for k, n in sorted(wanted.items()))
+
+
+def key(req: "Request", lang: str, paper: str, content_file: Path, catalogs: list[Path],
+        templates: Path) -> str:
+    from handouts import __version__
+
+    h = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        h.update(f"{label}:{len(data)}:".encode())
+        h.update(data)
+
+    add("version", __version__.encode())
+    add("packages", _package_versions().encode())
+    cfg = req.config
+    add("request", json.dumps([
+        req.drug, lang, paper, req.large_print, req.allow_fallback, req.bilingual,
+        req.print_date.isoformat() if req.print_date else None,
+        cfg.clinic.as_template_vars(), str(cfg.clinic.logo) if getattr(cfg.clinic, "logo", None) else None,
+    ], sort_keys=True, default=str).encode())
+    if getattr(cfg.clinic, "logo", None):
+        try:
+            add("logo", Path(cfg.clinic.logo).read_bytes())
+        except OSError:
+            add("logo", b"?")
+    add("content", content_file.read_bytes())
+    for path in catalogs:
+        add("catalog", str(path).encode())
+        add("catalog-bytes", path.read_bytes())
+    for path in sorted(templates.iterdir()):
+        if path.is_file():
+            add(path.name, path.read_bytes())
+    return h.hexdigest()
+
+
+def _folder() -> Path | None:
+    import os
+
+    from handouts.cache import cache_dir
+
+    if os.environ.get("HANDOUTS_PDF_CACHE") == "off":  # benchmarks measure real builds
+        return None
+    return cache_dir("pdf")
+
+
+def load(k: str) -> tuple[bytes, int, bool] | None:
+    """(pdf, strings printed in English, unreviewed) of a made handout, or None."""
+    folder = _folder()
+    if folder is None:
+        return None
+    try:
+        data = (folder / f"{k}.pdf").read_bytes()
+        meta = json.loads((folder / f"{k}.json").read_text(encoding="utf-8"))
+        fallbacks, unreviewed = int(meta["fallbacks"]), bool(meta["unreviewed"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # a damaged entry (cut short) is ignored and made again
+    if not (data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")) or len(data) != meta.get("size"):
+        return None
+    return data, fallbacks, unreviewed
+
+
+def store(k: str, pdf: bytes, fallbacks: int, unreviewed: bool) -> None:
+    from handouts.errors import OutputError
+    from handouts.output import write_atomic
+
+    folder = _folder()
+    if folder is None:
+        return
+    try:
+        meta = {"fallbacks": fallbacks, "unreviewed": unreviewed, "size": len(pdf)}
+        write_atomic(folder / f"{k}.json", json.dumps(meta).encode(), 0o600)
+        write_atomic(folder / f"{k}.pdf", pdf, 0o600)
+    except OutputError:
+        pass  # a cache that cannot be written only costs time
