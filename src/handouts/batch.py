@@ -362,6 +362,11 @@ def build(jobs: list[Job], out: Path, outcome: Outcome, *, workers: int = 1, for
           progress: Callable[[Job, str | None], None] | None = None) -> Outcome:
     """Make every job whose output is missing or out of date (all with ``force``)."""
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in out.glob(".*.pdf.*.tmp"):  # a write cut short by a crash or a kill
+        try:
+            stale.unlink()
+        except OSError:
+            pass
     done = {} if force else _ledger(out)
     todo = []
     for job in jobs:

@@ -170,7 +170,7 @@ def plural_count(amount: Decimal, lang: str) -> int:
 
     gettext's plural formulas take integers; CLDR knows the category of a decimal ("1.5
     tablets" in English, "1,5 comprimé" in French). Map the decimal to CLDR's category,
-    then to the smallest integer of that category.
+    then to the smallest positive integer of that category.
     """
     if amount == amount.to_integral():
         return int(amount)
@@ -179,7 +179,7 @@ def plural_count(amount: Decimal, lang: str) -> int:
     locale = Locale.parse(lang.replace("-", "_"))
     category = locale.plural_form(amount)
     for wanted in (category, "few", "other"):
-        for n in range(0, 200):
+        for n in [*range(1, 200), 0]:
             if locale.plural_form(n) == wanted:
                 return n
     return 2

@@ -1,0 +1,267 @@
+"""`handouts batch`: a real CSV of 61 rows (50 good, 10 bad, 1 blank), the merged print
+file, duplex and copies, --strict, resuming after a kill, and a real CUPS queue."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import stat
+import subprocess
+import time
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from conftest import DATA, EXE, flat, pdf_text
+
+CSV = DATA / "batch" / "patients.csv"
+
+BAD = {
+    5: "row 5: unknown drug 'lamotrigene' (did you mean 'lamotrigine'?)",
+    12: "row 12: unknown language 'xx'; see 'handouts list' for the languages",
+    18: "row 18: drug: missing; write the generic name, e.g. baclofen",
+    23: "row 23: lang: missing; write the patient's language, e.g. es",
+    29: "row 29: dose: 'two' is not a number; write the amount per dose, e.g. 1, 0.5 or 5",
+    34: "row 34: form: unknown form 'pill'; use one of: tablet, capsule, ml, packet",
+    40: "row 40: times: '9' times a day: use 1 to 6",
+    45: "row 45: start: '2026-13-01' is not a date; use YYYY-MM-DD, e.g. 2026-12-01",
+    51: "row 51: paper: unknown paper 'legal'; use letter or a4 (or leave it empty)",
+    57: "row 57: form: missing: a dose schedule (dose, times given) needs dose, form and times",
+}
+BLANK = {38}
+
+
+def _good_rows() -> list[tuple[int, dict]]:
+    with CSV.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [(n, r) for n, r in enumerate(rows, start=2) if n not in BAD and n not in BLANK]
+
+
+def _pages(path: Path) -> int:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """The batch run once for the module: its output folder, print file and result."""
+    folder = tmp_path_factory.mktemp("batch")
+    proc = subprocess.run([str(EXE), "batch", str(CSV), "--out", str(folder / "out"),
+                           "--print-file", str(folder / "print.pdf"), "--workers", "2"],
+                          cwd=folder, capture_output=True, text=True, timeout=600)
+    return folder, proc
+
+
+def test_every_good_row_is_made_and_every_bad_row_reported(made):
+    folder, proc = made
+    assert proc.returncode == 1, proc
+    assert proc.stderr.splitlines() == [BAD[n] for n in sorted(BAD)]
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("made 50, skipped 1 (1 blank), failed 10;"), proc.stdout
+    pdfs = sorted((folder / "out").glob("*.pdf"))
+    expected = [f"{n:04d}-{r['drug']}-{r['lang']}.pdf" for n, r in _good_rows()]
+    assert [p.name for p in pdfs] == expected
+    for p in pdfs:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p  # patient files: owner only
+        assert p.read_bytes().rstrip().endswith(b"%%EOF")
+    assert stat.S_IMODE((folder / "out").stat().st_mode) == 0o700
+
+
+def test_no_patient_name_or_address_in_the_output_lines(made):
+    _, proc = made
+    log = proc.stdout + proc.stderr
+    assert "Test Patient" not in log and "@example.org" not in log and "Rivera" not in log
+
+
+def _size(path: Path) -> tuple[int, int]:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return tuple(round(x) for x in pdf[0].get_size())
+    finally:
+        pdf.close()
+
+
+def test_each_row_gets_its_own_language_paper_and_dose(made):
+    folder, _ = made
+    out = folder / "out"
+    # row 27: Spanish on A4; a quoted prescriber cell with a comma and a line break
+    text = flat(" ".join(pdf_text(out / "0027-baclofen-es.pdf")))
+    assert "Para: Test Patient 27 · Recetado por: Lee, Ann (Family medicine)" in text
+    assert "Tome 2 cápsulas 3 veces al día. Puede tomarlo con o sin comida." in text
+    assert _size(out / "0027-baclofen-es.pdf") == (595, 842)
+    # row 47: English on A4, half a packet, an empty stomach, a start date
+    text = flat(" ".join(pdf_text(out / "0047-baclofen-en.pdf")))
+    assert "Take 0.5 packets 2 times a day. Take it on an empty stomach. Start on December 1, 2026." in text
+    # row 4: one and a half capsules; row 10: a liquid, on A4 and Letter
+    assert "Take 1.5 capsules 2 times a day." in flat(pdf_text(out / "0004-baclofen-en.pdf")[0])
+    assert "Take 5 mL 3 times a day." in flat(pdf_text(out / "0010-baclofen-en.pdf")[0])
+    assert _size(out / "0010-baclofen-en.pdf") == (595, 842)
+    assert _size(out / "0059-baclofen-en.pdf") == (612, 792)
+    # row 8: no personal fields: the generic handout, in French
+    text = flat(pdf_text(out / "0008-baclofen-fr.pdf")[0])
+    assert "Qu'est-ce que" in text and "Test Patient" not in text
+    # row 14: large print
+    assert len(pdf_text(out / "0014-lamotrigine-en.pdf")) > 3
+
+
+def test_print_file_holds_every_handout_once_in_csv_order(made):
+    folder, proc = made
+    pdfs = sorted((folder / "out").glob("*.pdf"))
+    counts = [_pages(p) for p in pdfs]
+    printed = pdf_text(folder / "print.pdf")
+    assert len(printed) == sum(counts)
+    assert f"print file: {folder / 'print.pdf'} ({sum(counts)} pages)" in proc.stdout
+    at = 0
+    for path, n in zip(pdfs, counts):
+        own = pdf_text(path)
+        assert printed[at:at + n] == own, path.name  # the same pages, in CSV order
+        at += n
+
+
+def test_duplex_pads_every_handout_to_an_even_page_count_and_copies_repeat(made, cli, tmp_path):
+    folder, _ = made
+    pdfs = sorted((folder / "out").glob("*.pdf"))
+    counts = [_pages(p) for p in pdfs]
+    r = cli("batch", str(CSV), "--out", str(folder / "out"), "--print-file", "duplex.pdf", "--duplex",
+            "--copies", "2", cwd=tmp_path)
+    assert r.code == 1
+    assert "made 0, skipped 51 (50 up to date, 1 blank), failed 10" in r.out  # nothing made twice
+    printed = pdf_text(tmp_path / "duplex.pdf")
+    padded = [n + n % 2 for n in counts]
+    assert len(printed) == 2 * sum(padded)
+    at = 0
+    for path, n, p in zip(pdfs, counts, padded):
+        own = pdf_text(path)
+        for _copy in range(2):
+            assert printed[at:at + n] == own, path.name
+            assert all(not t.strip() for t in printed[at + n:at + p])  # the blank back page
+            at += p
+    assert any(n % 2 for n in counts)  # the padding was exercised
+
+
+def test_strict_makes_nothing_when_any_row_is_bad(cli, tmp_path):
+    r = cli("batch", str(CSV), "--out", "out", "--strict")
+    assert r.code == 1
+    assert r.err.splitlines()[:-1] == [BAD[n] for n in sorted(BAD)]
+    assert r.err.splitlines()[-1] == "--strict: 10 bad rows; nothing made. Fix them and run again."
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.pdf"))
+
+
+def test_bom_semicolons_and_a_clean_run_exit_0(cli, tmp_path):
+    data = "\ufeffDrug;Language;Paper;Patient;Dose;Form;Times\n" \
+           "baclofen;es-MX;letter;María;1;tablet;morning,bedtime\n" \
+           "lamotrigine;en;a4;;;;\n"
+    (tmp_path / "today.csv").write_text(data, encoding="utf-8")
+    r = cli("batch", "today.csv", "--workers", "1")
+    assert r.code == 0, r
+    assert sorted(p.name for p in (tmp_path / "today").glob("*.pdf")) == ["0002-baclofen-es.pdf", "0003-lamotrigine-en.pdf"]
+    assert "Tome 1 tableta en la mañana y al acostarse." in flat(pdf_text(tmp_path / "today" / "0002-baclofen-es.pdf")[0])
+    assert "made 2, skipped 0, failed 0" in r.out
+
+
+@pytest.mark.parametrize("content, message", [
+    ("drug,lang,presciber\nbaclofen,en,Dr. X\n",
+     "unknown column 'presciber' (did you mean 'prescriber'?); the columns are:"),
+    ("lang,patient\nen,A\n", "no column 'drug' in the header row"),
+    ("", "the file is empty"),
+])
+def test_a_broken_csv_is_one_clear_error(cli, tmp_path, content, message):
+    (tmp_path / "p.csv").write_text(content, encoding="utf-8")
+    r = cli("batch", "p.csv")
+    assert r.code == 2, r
+    assert r.err.startswith("handouts: error: p.csv: ") and message in r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_not_utf8_names_the_line(cli, tmp_path):
+    (tmp_path / "p.csv").write_bytes("drug,lang,patient\nbaclofen,es,Mar\xeda\n".encode("latin-1"))
+    r = cli("batch", "p.csv")
+    assert r.code == 2
+    assert "p.csv: line 2: not UTF-8 text" in r.err and "CSV UTF-8" in r.err
+
+
+def test_a_changed_row_is_made_again_and_only_that_row(cli, tmp_path):
+    (tmp_path / "p.csv").write_text("drug,lang,dose,form,times\nbaclofen,en,1,tablet,3\nlamotrigine,en,,,\n",
+                                    encoding="utf-8")
+    assert cli("batch", "p.csv", "-j", "1").code == 0
+    (tmp_path / "p.csv").write_text("drug,lang,dose,form,times\nbaclofen,en,2,tablet,3\nlamotrigine,en,,,\n",
+                                    encoding="utf-8")
+    r = cli("batch", "p.csv", "-j", "1")
+    assert "made 1, skipped 1 (1 up to date), failed 0" in r.out
+    assert "Take 2 tablets 3 times a day." in flat(pdf_text(tmp_path / "p" / "0002-baclofen-en.pdf")[0])
+    r = cli("batch", "p.csv", "-j", "1", "--force")
+    assert "made 2, skipped 0, failed 0" in r.out
+
+
+def test_killed_batch_resumes_and_makes_each_handout_exactly_once(tmp_path):
+    out = tmp_path / "out"
+    cmd = [str(EXE), "batch", str(CSV), "--out", str(out), "--workers", "1"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("*.pdf"))) < 8:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # a power cut: no clean-up of any kind
+    proc.wait()
+    done_before = len(list(out.glob("*.pdf")))
+    assert 8 <= done_before < 50, done_before
+    r = subprocess.run([*cmd, "--print-file", str(tmp_path / "print.pdf")], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=600)
+    summary = r.stdout.strip().splitlines()[-1]
+    made = int(summary.split("made ")[1].split(",")[0])
+    up_to_date = int(summary.split("(")[1].split(" up to date")[0])
+    assert made + up_to_date == 50 and up_to_date >= done_before - 1, summary
+    assert sorted(p.name for p in out.glob("*.pdf")) == [f"{n:04d}-{r_['drug']}-{r_['lang']}.pdf"
+                                                        for n, r_ in _good_rows()]
+    assert not list(out.glob(".*.tmp"))  # a write cut short is cleaned up
+    pdf = pdfium.PdfDocument(str(tmp_path / "print.pdf"))
+    titles = []
+    for item in pdf.get_toc():
+        titles.append(item.get_title())
+    pdf.close()
+    assert titles == [f"Row {n}: {r_['drug']} ({r_['lang']})" for n, r_ in _good_rows()]  # each once, in order
+
+
+def test_prints_through_a_real_cups_queue(made, cli, tmp_path):
+    """.ci/cups starts CUPS with a cups-pdf queue named handouts-test."""
+    import shutil
+
+    spool = Path(os.environ.get("HANDOUTS_TEST_PRINT_DIR", "/var/spool/cups-pdf/handouts-test"))
+    queue_up = shutil.which("lp") and subprocess.run(["lpstat", "-p", "handouts-test"], capture_output=True).returncode == 0
+    if not queue_up:
+        if os.environ.get("HANDOUTS_REQUIRE_CUPS"):
+            pytest.fail("CUPS queue handouts-test is not running (run .ci/cups)")
+        pytest.skip("no CUPS queue handouts-test here (run .ci/cups as root to test printing)")
+    before = set(spool.glob("*.pdf"))
+    (tmp_path / "p.csv").write_text("drug,lang,patient\nbaclofen,es,Ana\nlamotrigine,en,Bo\n", encoding="utf-8")
+    r = cli("batch", "p.csv", "--printer", "handouts-test", "--duplex", "-j", "1")
+    assert r.code == 0, r
+    assert "sent to handouts-test: request id is handouts-test-" in r.out
+    sent = _pages(tmp_path / "p" / "print.pdf")
+    deadline = time.time() + 60
+    new = []
+    while time.time() < deadline and not new:
+        new = [p for p in set(spool.glob("*.pdf")) - before if p.stat().st_size > 0]
+        time.sleep(0.2)
+    assert new, "the print job did not come out of the queue"
+    time.sleep(0.5)  # cups-pdf finishes writing
+    printed = pdf_text(new[0])
+    assert len(printed) == sent
+    assert printed[0].startswith("Baclofeno")
+    assert any(t.startswith("Lamotrigine") for t in printed)
+
+
+def test_unknown_printer_is_a_clear_error(made, cli, tmp_path):
+    import shutil
+
+    if not shutil.which("lp"):
+        pytest.skip("no lp here")
+    (tmp_path / "p.csv").write_text("drug,lang\nbaclofen,en\n", encoding="utf-8")
+    r = cli("batch", "p.csv", "--printer", "no-such-queue", "-j", "1")
+    assert r.code == 1
+    assert r.err.startswith("handouts: error: printer 'no-such-queue' refused the print file:")
+    assert (tmp_path / "p" / "print.pdf").is_file()  # the file is kept
