@@ -23,8 +23,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def handout_json(drug: str, lang: str, paper: str) -> dict:
-    """The localized strings of the real handout, for the bare script."""
+def handout_json(drug: str, lang: str, paper: str, personal=None) -> dict:
+    """The localized strings of the real handout (with a personal dose box if given), for the bare script."""
     from handouts import content, i18n
     from handouts.i18n.localize import localize
     from handouts.render import template_dirs
@@ -36,7 +36,7 @@ def handout_json(drug: str, lang: str, paper: str) -> dict:
     from handouts.i18n.catalog import translator_for
 
     tr = translator_for(lang, dirs)
-    root = parse_markup(render_markup(localize(mono, tr), tr, template_dirs()))
+    root = parse_markup(render_markup(localize(mono, tr), tr, template_dirs(), personal=personal))
 
     def text(el):
         return " ".join("".join(el.itertext()).split())
@@ -58,6 +58,15 @@ def handout_json(drug: str, lang: str, paper: str) -> dict:
             data["meta"].append(text(el))
         elif el.tag == "footer":
             data["footer"] = "  \u00b7  ".join(text(p) for p in el if p.tag == "part")
+        elif el.tag == "dose":  # the personal dose box: its sentence and a line per chart row
+            blocks = []
+            for child in el:
+                if child.tag == "p":
+                    blocks.append({"kind": "p", "text": text(child)})
+                elif child.tag == "chart":
+                    amount = text(child.find("amount"))
+                    blocks.append({"kind": "ul", "items": [f"{text(r)} {amount}" for r in child.findall("row")]})
+            data["sections"].insert(0, {"title": el.get("title"), "blocks": blocks})
         elif el.tag == "warning":
             data["warning_title"] = el.get("title")
             data["warning"] = [text(p) for p in el]

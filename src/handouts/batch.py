@@ -323,10 +323,11 @@ def _ledger(out: Path) -> dict[str, str]:
 
 
 def _record(out: Path, job: Job) -> None:
+    # written after the PDF itself is safely on disk; a line lost in a power cut only means
+    # that handout is made again, so no fsync here
     fd = os.open(out / LEDGER, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(fd, f"{job.filename} {job.key}\n".encode())
-        os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -350,33 +351,83 @@ def _worker_init() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    import handouts.render  # noqa: F401  (ReportLab and the layout, once per worker)
+    # ReportLab, the layout and the PDF writer, once per worker, before the first row comes
+    import handouts.render.layout  # noqa: F401
+    import handouts.render.pdf  # noqa: F401
 
 
-def _worker(args: tuple[Job, Path]) -> tuple[int, str | None]:
-    job, out = args
-    return job.row, build_one(job, out)
+def _worker(args: tuple[list[Job], Path]) -> list[tuple[int, str | None]]:
+    jobs, out = args
+    return [(job.row, build_one(job, out)) for job in jobs]
 
 
-def build(jobs: list[Job], out: Path, outcome: Outcome, *, workers: int = 1, force: bool = False,
-          progress: Callable[[Job, str | None], None] | None = None) -> Outcome:
-    """Make every job whose output is missing or out of date (all with ``force``)."""
+def _ready() -> None:
+    return None
+
+
+class Workers:
+    """The worker processes, started early: they load ReportLab while the rows are checked.
+
+    ``with Workers(n) as w: ... build(..., workers=w)``; one worker means no extra process.
+    """
+
+    def __init__(self, count: int):
+        self.count = max(1, count)
+        self.pool = None
+
+    def __enter__(self) -> "Workers":
+        if self.count > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_worker_init)
+            for _ in range(self.count):
+                self.pool.submit(_ready)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def build(jobs: list[Job], out: Path, outcome: Outcome, *, workers: "int | Workers" = 1, force: bool = False,
+          progress: Callable[[Job, str | None], None] | None = None, print_to=None) -> Outcome:
+    """Make every job whose output is missing or out of date (all with ``force``).
+
+    ``print_to``: a :class:`handouts.pdfmerge.PrintFile` that gets every handout in CSV order
+    as soon as it and all rows before it are done (so merging overlaps building).
+    """
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for stale in out.glob(".*.pdf.*.tmp"):  # a write cut short by a crash or a kill
+    for stale in out.glob(".[0-9][0-9][0-9][0-9]-*.pdf.*.tmp"):  # a write cut short by a crash or a kill
         try:
             stale.unlink()
         except OSError:
             pass
     done = {} if force else _ledger(out)
+    order = sorted(jobs, key=lambda j: j.row)
+    resolved: set[int] = set()
+    next_print = 0
+
+    def flush() -> None:
+        nonlocal next_print
+        while print_to is not None and next_print < len(order) and order[next_print].row in resolved:
+            job = order[next_print]
+            if job.row in outcome.files:
+                print_to.add(outcome.files[job.row], f"Row {job.row}: {job.request.drug} ({job.lang})")
+            next_print += 1
+
     todo = []
-    for job in jobs:
+    for job in order:
         outcome.files[job.row] = out / job.filename
         if done.get(job.filename) == job.key and (out / job.filename).is_file():
             outcome.up_to_date.append(job.row)
+            resolved.add(job.row)
             if progress:
                 progress(job, "up to date")
         else:
             todo.append(job)
+    flush()
     by_row = {j.row: j for j in todo}
 
     def finished(row: int, error: str | None) -> None:
@@ -387,32 +438,70 @@ def build(jobs: list[Job], out: Path, outcome: Outcome, *, workers: int = 1, for
         else:
             _record(out, job)
             outcome.made.append(row)
+        resolved.add(row)
         if progress:
             progress(job, error)
+        flush()
 
-    if workers <= 1 or len(todo) <= 1:
-        for job in todo:
-            finished(job.row, build_one(job, out))
+    if isinstance(workers, int):
+        with Workers(workers if len(todo) > 1 else 1) as pool:
+            _run(todo, out, finished, pool)
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx,
-                                 initializer=_worker_init) as pool:
-            futures = [pool.submit(_worker, (job, out)) for job in todo]
-            try:
-                for fut in as_completed(futures):
-                    finished(*fut.result())
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+        _run(todo, out, finished, workers)
     return outcome
 
 
+def _run(todo: list[Job], out: Path, finished, workers: Workers) -> None:
+    if workers.pool is None or len(todo) <= 1:
+        _build_here(todo, out, finished)
+        return
+    from concurrent.futures import as_completed
+
+    # the same drug and language one after another: each worker's caches stay warm
+    todo = sorted(todo, key=lambda j: (j.request.drug, j.lang, j.request.paper or "", j.row))
+    # a few rows per task: fewer round trips between the processes, still a fair share each
+    size = max(1, min(8, len(todo) // (workers.count * 8)))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    futures = [workers.pool.submit(_worker, (chunk, out)) for chunk in chunks]
+    try:
+        for fut in as_completed(futures):
+            for row, error in fut.result():
+                finished(row, error)
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        raise
+
+
+def _build_here(todo: list[Job], out: Path, finished) -> None:
+    for job in todo:
+        finished(job.row, build_one(job, out))
+
+
+def open_print_file(path: Path, *, duplex: bool = False, copies: int = 1):
+    """A print file to pass to :func:`build`; ``finish_print_file`` closes it."""
+    from handouts.pdfmerge import PrintFile
+
+    for stale in Path(path).parent.glob(f".{Path(path).name}.*.tmp"):  # left by a run that was killed
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+    return PrintFile(path, duplex=duplex, copies=copies)
+
+
+def finish_print_file(pf, outcome: Outcome) -> int:
+    """Close the print file (0 and no file if no handout went into it)."""
+    if pf.handouts == 0:
+        pf.abort()
+        return 0
+    pf.close()
+    outcome.print_pages = pf.pages
+    return pf.pages
+
+
 def print_file(outcome: Outcome, jobs: list[Job], path: Path, *, duplex: bool = False, copies: int = 1) -> int:
-    """Merge the made and up-to-date handouts into one PDF, in CSV order."""
+    """Merge the made and up-to-date handouts into one PDF, in CSV order (after a build)."""
     from handouts.pdfmerge import merge
 
     items = [(outcome.files[j.row], f"Row {j.row}: {j.request.drug} ({j.lang})")

@@ -167,32 +167,39 @@ def batch(
 
     if paper is not None and paper.lower() not in ("letter", "a4"):
         raise UsageError(f"--paper: unknown paper '{paper}'; use letter or a4")
-    if printer and not print_file:
-        print_file = None  # printed from a file in the output folder (below)
     out_dir = out or Path.cwd() / (csv_file.stem or "handouts")
     opts = _batch.Options(out=out_dir, paper=paper, large_print=large_print, print_date=_parse_date(date),
                           allow_fallback=allow_fallback, require_reviewed=require_reviewed,
                           config=load_config(config), content_dirs=tuple(p for p in [content] if p),
                           locales_dirs=tuple(p for p in [locales] if p))
     rows = _batch.read_csv(csv_file)
-    jobs, outcome = _batch.check_rows(rows, opts)
-    report = _Report(len(jobs), sys.stderr.isatty())
-    if strict and outcome.failed:
-        for row in sorted(outcome.failed):
-            typer.echo(outcome.failed[row], err=True)
-        typer.echo(f"--strict: {len(outcome.failed)} bad rows; nothing made. Fix them and run again.", err=True)
-        raise typer.Exit(1)
-    try:
-        with report:
-            _batch.build(jobs, out_dir, outcome, workers=workers or os.cpu_count() or 1, force=force,
-                         progress=report.step)
-    except KeyboardInterrupt:
-        typer.echo(f"interrupted: {outcome.summary()}; run the same command again to finish", err=True)
-        raise typer.Exit(130)
-    if printer and print_file is None:
-        print_file = out_dir / "print.pdf"
-    if print_file is not None:
-        pages = _batch.print_file(outcome, jobs, print_file, duplex=duplex, copies=copies)
+    count = min(workers or os.cpu_count() or 1, max(1, len(rows)))
+    with _batch.Workers(count if count > 1 and len(rows) > 1 else 1) as pool:
+        jobs, outcome = _batch.check_rows(rows, opts)
+        report = _Report(len(jobs), sys.stderr.isatty())
+        if strict and outcome.failed:
+            for row in sorted(outcome.failed):
+                typer.echo(outcome.failed[row], err=True)
+            typer.echo(f"--strict: {len(outcome.failed)} bad rows; nothing made. Fix them and run again.", err=True)
+            raise typer.Exit(1)
+        if printer and print_file is None:
+            print_file = out_dir / "print.pdf"
+        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        pf = _batch.open_print_file(print_file, duplex=duplex, copies=copies) if print_file else None
+        try:
+            with report:
+                _batch.build(jobs, out_dir, outcome, workers=pool, force=force, progress=report.step, print_to=pf)
+        except KeyboardInterrupt:
+            if pf is not None:
+                pf.abort()
+            typer.echo(f"interrupted: {outcome.summary()}; run the same command again to finish", err=True)
+            raise typer.Exit(130)
+        except BaseException:
+            if pf is not None:
+                pf.abort()
+            raise
+    if pf is not None:
+        pages = _batch.finish_print_file(pf, outcome)
         if pages:
             typer.echo(f"print file: {print_file} ({pages} pages)")
             if printer:

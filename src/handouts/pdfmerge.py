@@ -61,7 +61,30 @@ def _skip_string(data: bytes, i: int) -> int:
 _REF = re.compile(rb"(\d+)\s+(\d+)\s+R\b")
 
 
+# a literal string (ReportLab escapes every parenthesis inside one), a hex string, or a reference
+_TOKENS = re.compile(rb"\((?:[^\\()]|\\.)*\)|<(?!<)[0-9A-Fa-f\s]*>|(\d+)\s+(\d+)\s+R\b", re.S)
+
+
 def _map_refs(head: bytes, fn) -> bytes:
+    """Apply ``fn(number) -> number`` to every indirect reference outside strings."""
+    if b" R" not in head and b"\nR" not in head:
+        return head  # no reference at all (most of a font's widths, for one)
+    if b"(" in head and _NESTED.search(head):
+        return _map_refs_slow(head, fn)
+
+    def sub(m: re.Match) -> bytes:
+        if m.group(1) is None:
+            return m.group(0)
+        return b"%d 0 R" % fn(int(m.group(1)))
+
+    return _TOKENS.sub(sub, head)
+
+
+#: an unescaped "(" inside a literal string: nested parentheses (legal PDF, not what ReportLab writes)
+_NESTED = re.compile(rb"\((?:[^\\()]|\\.)*\(", re.S)
+
+
+def _map_refs_slow(head: bytes, fn) -> bytes:
     """Apply ``fn(number) -> number`` to every indirect reference outside strings."""
     out = bytearray()
     i = 0

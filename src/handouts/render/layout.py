@@ -65,7 +65,48 @@ def keep_together(flowables: list[Flowable]) -> KeepTogether:
     flat: list[Flowable] = []
     for f in flowables:
         flat.extend(f._content if isinstance(f, KeepTogether) else [f])
-    return KeepTogether(flat)
+    return _KeepTogether(flat)
+
+
+class _KeepTogether(KeepTogether):
+    """ReportLab's KeepTogether without its deep copy of the frame at every measuring.
+
+    The copy is there for flowables that add generated content to the frame while they are
+    measured; none of ours do. It cost a tenth of a handout's build time.
+    """
+
+    def wrap(self, aW, aH):  # noqa: N803
+        doc = getattr(self.canv, "_doctemplate", None)
+        frame = getattr(doc, "frame", None)
+        if frame is None:
+            return super().wrap(aW, aH)
+        doc.frame = None
+        try:
+            return super().wrap(aW, aH)
+        finally:
+            doc.frame = frame
+
+
+class _Paragraph(Paragraph):
+    """A paragraph whose line breaking is remembered: a batch breaks each paragraph of a
+    drug's handout once per width, not once per patient."""
+
+    def breakLines(self, width):  # noqa: N802
+        key = self.__dict__.get("_lines_key")
+        if key is None:
+            return super().breakLines(width)
+        widths = tuple(width) if isinstance(width, (list, tuple)) else (width,)
+        full = (key, widths)
+        hit = _LINES.get(full)
+        if hit is None:
+            hit = super().breakLines(width)
+            if len(_LINES) >= _PARSED_MAX:
+                _LINES.clear()
+            _LINES[full] = hit
+        return hit
+
+
+_LINES: dict[tuple, object] = {}
 
 
 class Heading(Paragraph):
@@ -116,11 +157,18 @@ class WriteIn(Flowable):
 #: parsed paragraph markup, by text and style: a batch parses each sentence of a drug's
 #: handout once per process, not once per patient (ReportLab never changes parsed fragments)
 _PARSED: dict[tuple, list] = {}
-_PARSED_MAX = 20000
+_PARSED_MAX = 6000  # entries: about 150 per drug and language (personal lines are never kept)
+
+
+_SIGNATURES: dict[tuple, tuple] = {}
 
 
 def _style_signature(style: ParagraphStyle) -> tuple:
-    return tuple(sorted((k, repr(v)) for k, v in style.__dict__.items() if k != "parent"))
+    """Everything about a style that parsing and line breaking see, as one shared tuple."""
+    sig = tuple(sorted((k, repr(v)) for k, v in style.__dict__.items() if k != "parent"))
+    if len(_SIGNATURES) > 500:
+        _SIGNATURES.clear()
+    return _SIGNATURES.setdefault(sig, sig)
 
 
 class Builder:
@@ -140,6 +188,7 @@ class Builder:
         self._keys = 0
         self.key_prefix = ""
         self._sigs: dict[int, tuple] = {}
+        self.keep_parsed = True  # False while building a patient's own lines
 
     # ------------------------------------------------------------------ styles
 
@@ -198,12 +247,16 @@ class Builder:
         sig = self._sigs.get(id(style))
         if sig is None:
             sig = self._sigs[id(style)] = (_style_signature(style), style)  # (the style kept alive)
+        if not self.keep_parsed:  # a patient's own lines (name, dose) are used once
+            return Paragraph(text, style, **kw)
         key = (text, kw.get("bulletText"), sig[0])
-        para = Paragraph(text, style, frags=_PARSED.get(key), **kw)
+        para = _Paragraph(text, style, frags=_PARSED.get(key), **kw)
         if key not in _PARSED and para.text == text and para.bulletText == kw.get("bulletText"):
             if len(_PARSED) >= _PARSED_MAX:
                 _PARSED.clear()
             _PARSED[key] = para.frags
+        if _PARSED.get(key) is para.frags:
+            para._lines_key = key  # the same text and style: the same lines at the same width
         return para
 
     def H(self, text: str, style: ParagraphStyle, key: str, title: str, level: int) -> Heading:  # noqa: N802
@@ -311,7 +364,11 @@ class Builder:
         return [self.P(self.inline(el), self.ps["subtitle"])]
 
     def el_meta(self, el):
-        return [self.P(self.inline(el), self.ps["meta"])]
+        self.keep_parsed = False  # a meta line may carry the patient's name
+        try:
+            return [self.P(self.inline(el), self.ps["meta"])]
+        finally:
+            self.keep_parsed = True
 
     def el_p(self, el):
         return [self.P(self.inline(el), self.ps["body"])]
@@ -407,6 +464,13 @@ class Builder:
 
     def el_dose(self, el):
         """The patient's own dose: a sentence and a chart with a row per time of day."""
+        self.keep_parsed = False
+        try:
+            return self._dose(el)
+        finally:
+            self.keep_parsed = True
+
+    def _dose(self, el):
         title = el.get("title", "")
         head = self.P(escape(title), self.ps["warning_heading"].clone(
             "dose_heading", textColor=HexColor(self.colors["heading"])))

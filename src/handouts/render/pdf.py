@@ -200,8 +200,19 @@ def write_pdf(
         def mark(canv, _doc, i=i):
             canv._part = i
 
-        # page 1 of a part: the header at full width, measured, then the body's columns below it
-        header_height = min(_height(doc.header, width) + 2, top - bottom - 72)
+        # page 1 of a part: the header at full width, measured, then the body's columns below it.
+        # A header taller than the page allows (large print with a dose chart) keeps what fits;
+        # the rest starts the body (one column in large print, as wide as the header)
+        limit = top - bottom - 72
+        header, body, used = [], list(doc.body), 0.0
+        for k, f in enumerate(doc.header):
+            h = _height([f], width)
+            if used + h + 2 > limit and header:
+                body = [*doc.header[k:], *body]
+                break
+            header.append(f)
+            used += h
+        header_height = min(used + 2, limit)
         header_frame = Frame(m["margin_left"], top - header_height, width, header_height, id=f"p{i}header",
                              leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         templates.append(PageTemplate(
@@ -211,7 +222,7 @@ def write_pdf(
                                       frames=_frames(styles, paper, top, bottom, doc.rtl, f"p{i}c")))
         if i:
             story += [NextPageTemplate(f"p{i}first"), PageBreak()]
-        story += [*doc.header, FrameBreak(), *doc.body] if doc.header else list(doc.body)
+        story += [*header, FrameBreak(), *body] if header else body
     template.addPageTemplates(templates)
     counts: list[int] = []
     canvas_class = _canvas_class(parts, styles)
