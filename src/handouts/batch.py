@@ -32,7 +32,7 @@ from handouts.personal import FIELDS as PERSONAL_FIELDS
 from handouts.personal import FieldError, Personal, personal_from_fields
 
 #: the CSV's columns (README, "Batch printing"); only drug and lang are required
-COLUMNS = ("drug", "lang", "paper", "large_print", *PERSONAL_FIELDS, "email", "pdf_password")
+COLUMNS = ("drug", "lang", "paper", "large_print", *PERSONAL_FIELDS, "email")
 REQUIRED = ("drug", "lang")
 _COLUMN_ALIASES = {"language": "lang", "medicine": "drug", "drug_name": "drug", "name": "patient",
                    "patient_name": "patient", "doctor": "prescriber", "amount": "dose", "paper_size": "paper",
@@ -60,7 +60,6 @@ class Job:
     filename: str
     key: str
     email: str = ""
-    password: str = ""
 
 
 @dataclass
@@ -235,8 +234,7 @@ class _Checker:
         path = find_monograph(drug, self.drug_dirs)
         key = self.output_key(req, lang, path)
         return Job(row=row.number, request=req, lang=lang,
-                   filename=f"{row.number:04d}-{drug}-{lang}.pdf", key=key, email=email,
-                   password=c.get("pdf_password", ""))
+                   filename=f"{row.number:04d}-{drug}-{lang}.pdf", key=key, email=email)
 
     def _check_glyphs(self, lang: str, personal: Personal) -> None:
         """A name the handout's font cannot draw is this row's error, before anything is made."""
