@@ -91,7 +91,7 @@ def test_each_row_gets_its_own_language_paper_and_dose(made):
     # row 27: Spanish on A4; a quoted prescriber cell with a comma and a line break
     text = flat(" ".join(pdf_text(out / "0027-baclofen-es.pdf")))
     assert "Para: Test Patient 27 · Recetado por: Lee, Ann (Family medicine)" in text
-    assert "Tome 2 cápsulas 3 veces al día. Puede tomarlo con o sin comida." in text
+    assert "Tome 2 cápsulas 3 veces al día. Puede tomar este medicamento con o sin comida." in text
     assert _size(out / "0027-baclofen-es.pdf") == (595, 842)
     # row 47: English on A4, half a packet, an empty stomach, a start date
     text = flat(" ".join(pdf_text(out / "0047-baclofen-en.pdf")))
