@@ -93,8 +93,11 @@ def _cached_make(args: list[str]) -> bool:
 
 
 def main() -> None:
+    import os
+
     args = sys.argv[1:]
-    if args[:1] == ["make"] and _cached_make(args[1:]):
+    cache_on = os.environ.get("HANDOUTS_PDF_CACHE") != "off" and os.environ.get("HANDOUTS_CACHE_DIR") != "off"
+    if args[:1] == ["make"] and cache_on and _cached_make(args[1:]):
         sys.exit(0)
     from handouts.cli import main as cli_main
 

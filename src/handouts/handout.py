@@ -124,8 +124,9 @@ def _resolve(req: Request) -> _Resolved:
     bilingual = req.bilingual and lang != i18n.SOURCE_LANGUAGE
     suffix = f"-{lang}-{i18n.SOURCE_LANGUAGE}" if bilingual else f"-{lang}"
     cache_key = None
-    if not req.personal:
-        from handouts import pdfcache
+    from handouts import pdfcache
+
+    if not req.personal and pdfcache.enabled():
         from handouts.resources import templates_dir
 
         catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, catalog_dirs)

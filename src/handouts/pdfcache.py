@@ -82,6 +82,12 @@ def key(req: "Request", lang: str, paper: str, content_file: Path, catalogs: lis
     return h.hexdigest()
 
 
+def enabled() -> bool:
+    import os
+
+    return os.environ.get("HANDOUTS_PDF_CACHE") != "off" and os.environ.get("HANDOUTS_CACHE_DIR") != "off"
+
+
 def _folder() -> Path | None:
     import os
 
