@@ -7,7 +7,6 @@ expected. Relative paths in the file are relative to the file.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -87,6 +86,8 @@ def load_config(path: Path | None) -> Config:
             return Config()
         path = candidate
     where = str(path)
+    import tomllib  # only when there is a config file to read
+
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -63,6 +63,8 @@ def negotiate_language(requested: str, dirs: Iterable[Path]) -> str:
             f"Supported: {', '.join(available)}"
         )
     lower = {a.lower(): a for a in available}
+    if tag.lower() in lower:  # the exact catalog: no need for CLDR's data (a fast repeated make)
+        return lower[tag.lower()]
     for candidate in _candidates(tag):
         if candidate.lower() in lower:
             return lower[candidate.lower()]
