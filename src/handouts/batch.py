@@ -32,7 +32,7 @@ from handouts.personal import FIELDS as PERSONAL_FIELDS
 from handouts.personal import FieldError, Personal, personal_from_fields
 
 #: the CSV's columns (README, "Batch printing"); only drug and lang are required
-COLUMNS = ("drug", "lang", "paper", "large_print", *PERSONAL_FIELDS, "email")
+COLUMNS = ("drug", "lang", "paper", "large_print", *PERSONAL_FIELDS, "email", "pdf_password")
 REQUIRED = ("drug", "lang")
 _COLUMN_ALIASES = {"language": "lang", "medicine": "drug", "drug_name": "drug", "name": "patient",
                    "patient_name": "patient", "doctor": "prescriber", "amount": "dose", "paper_size": "paper",
@@ -60,6 +60,7 @@ class Job:
     filename: str
     key: str
     email: str = ""
+    password: str = ""  # for an encrypted email attachment (never logged)
 
 
 @dataclass
@@ -157,6 +158,8 @@ class Options:
     config: object = None  # handouts.config.Config
     content_dirs: tuple[Path, ...] = ()
     locales_dirs: tuple[Path, ...] = ()
+    email: bool = False  # rows with an address are emailed: check the address
+    encrypt: bool = False  # ... and each needs a pdf_password
 
 
 class _Checker:
@@ -219,6 +222,16 @@ class _Checker:
             raise _RowError(f"{err.field}: {_scrub(err.reason, c)}") from None
         self._check_glyphs(lang, personal)
         email = c.get("email", "")
+        if self.opts.email and email:
+            from handouts.mail import AddressError, check_address
+
+            try:
+                email = check_address(email)
+            except AddressError as err:
+                raise _RowError(err.message) from None
+            if self.opts.encrypt and not c.get("pdf_password"):
+                raise _RowError("pdf_password: missing; with --encrypt every emailed row needs the password "
+                                "the patient was given")
         req = Request(
             drug=drug, lang=lang, paper=paper, large_print=large in _TRUE or self.opts.large_print,
             print_date=self.opts.print_date, allow_fallback=self.opts.allow_fallback,
@@ -234,7 +247,8 @@ class _Checker:
         path = find_monograph(drug, self.drug_dirs)
         key = self.output_key(req, lang, path)
         return Job(row=row.number, request=req, lang=lang,
-                   filename=f"{row.number:04d}-{drug}-{lang}.pdf", key=key, email=email)
+                   filename=f"{row.number:04d}-{drug}-{lang}.pdf", key=key, email=email,
+                   password=c.get("pdf_password", ""))
 
     def _check_glyphs(self, lang: str, personal: Personal) -> None:
         """A name the handout's font cannot draw is this row's error, before anything is made."""
@@ -530,3 +544,34 @@ def send_to_printer(path: Path, printer: str) -> str:
         raise OutputError(f"printer '{printer}' refused the print file: {reason[0]}; "
                           "check the queue with 'lpstat -p', the file is kept")
     return proc.stdout.strip()
+
+
+def email_rows(jobs: list[Job], outcome: Outcome, *, config, settings, state: Path, insecure: bool = False,
+               resend: bool = False, dry_run: Path | None = None, encrypt: bool = False, say=print):
+    """Email every made or up-to-date handout whose row has an address; a report."""
+    from handouts import mail
+    from handouts.handout import handout_markup
+
+    items = []
+    info: dict[str, tuple[str, str]] = {}
+    for job in sorted(jobs, key=lambda j: j.row):
+        if not job.email or job.row not in outcome.files:
+            continue
+        pdf = outcome.files[job.row].read_bytes()
+        key = mail.message_key(job.email, job.request.drug, job.lang, pdf)
+        personal = job.request.personal
+        msg = mail.compose(to=job.email, pdf=pdf, prepared=handout_markup(job.request), drug=job.request.drug,
+                           lang=job.lang, settings=settings, config=config,
+                           patient=personal.patient if personal else "",
+                           encrypt_password=job.password if encrypt else None,
+                           allow_fallback=job.request.allow_fallback, key=key)
+        label = f"row {job.row}"
+        info[label] = (job.request.drug, job.lang)
+        items.append(mail.Outgoing(key=key, to=job.email, message=msg, label=label))
+    ledger = None if dry_run else mail.Ledger(state)
+    try:
+        return mail.deliver(items, settings, ledger, insecure=insecure, resend=resend, dry_run=dry_run,
+                            drug_lang=lambda item: info[item.label], say=say)
+    finally:
+        if ledger:
+            ledger.close()

@@ -127,6 +127,92 @@ def make(
     typer.echo(made_message(path, result))
 
 
+InsecureOpt = typer.Option(False, "--insecure-smtp",
+                           help="Allow plain, unencrypted SMTP (email.security = none), for a local relay only.")
+StateOpt = typer.Option(None, "--state", metavar="DIR", help="Folder of the send ledger (default: email.state, "
+                        "else .handouts-state next to the output).")
+DryRunOpt = typer.Option(None, "--dry-run", metavar="DIR", help="Write each message as an .eml file here; send nothing.")
+ResendOpt = typer.Option(False, "--resend", help="Send again a handout the ledger says was sent.")
+RateOpt = typer.Option(None, "--rate", metavar="N", min=1, help="At most N messages a minute (default: email.rate).")
+
+
+@app.command()
+def email(
+    drug: str = typer.Option(..., "--drug", "-d", help="The drug's generic name, e.g. baclofen."),
+    lang: str = typer.Option("en", "--lang", "-l", help="The patient's language, e.g. es."),
+    to: str = typer.Option(..., "--to", metavar="ADDRESS", help="The patient's email address."),
+    paper: Optional[str] = typer.Option(None, "--paper", metavar="letter|a4", help="Paper of the attached PDF."),
+    large_print: bool = typer.Option(False, "--large-print", help="Large print: body text 18 pt."),
+    encrypt: bool = typer.Option(False, "--encrypt", help="Protect the PDF (AES-256) with the password in the "
+                                 "environment variable HANDOUTS_PDF_PASSWORD (tell the patient separately)."),
+    patient: Optional[str] = PatientOpt,
+    prescriber: Optional[str] = PrescriberOpt,
+    dose: Optional[str] = DoseOpt,
+    form: Optional[str] = FormOpt,
+    times: Optional[str] = TimesOpt,
+    food: Optional[str] = FoodOpt,
+    start: Optional[str] = StartOpt,
+    dry_run: Optional[Path] = DryRunOpt,
+    resend: bool = ResendOpt,
+    state: Optional[Path] = StateOpt,
+    insecure_smtp: bool = InsecureOpt,
+    allow_fallback: bool = typer.Option(False, "--allow-fallback", help="Print missing translations in English, marked [EN]."),
+    require_reviewed: bool = typer.Option(False, "--require-reviewed", help="Refuse an unreviewed translation."),
+    content: Optional[Path] = ContentOpt,
+    locales: Optional[Path] = LocalesOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Email one handout to a patient: a message in their language with the PDF attached.
+
+    The SMTP relay is set in handouts.toml ([email]); the password only in the environment.
+    A handout already sent to this address is not sent again (--resend to do so).
+    """
+    import os
+
+    from handouts import mail
+    from handouts.config import load_config
+    from handouts.handout import Request, handout_markup, make_handout
+
+    cfg = load_config(config)
+    settings = mail.settings_from(cfg)
+    if paper is not None and paper.lower() not in ("letter", "a4"):
+        raise UsageError(f"--paper: unknown paper '{paper}'; use letter or a4")
+    try:
+        address = mail.check_address(to, "--to")
+    except mail.AddressError as err:
+        raise UsageError(err.message) from None
+    password = None
+    if encrypt:
+        password = os.environ.get("HANDOUTS_PDF_PASSWORD")
+        if not password:
+            raise UsageError("--encrypt: set the password in the environment variable HANDOUTS_PDF_PASSWORD")
+    mail.check_settings(settings, insecure_smtp, dry_run is not None)
+    request = Request(
+        drug=drug, lang=lang, paper=paper, large_print=large_print, allow_fallback=allow_fallback, config=cfg,
+        content_dirs=tuple(p for p in [content] if p), locales_dirs=tuple(p for p in [locales] if p),
+        require_reviewed=require_reviewed,
+        personal=_personal(patient=patient, prescriber=prescriber, dose=dose, form=form, times=times,
+                           food=food, start=start),
+    )
+    result = make_handout(request)
+    prepared = handout_markup(request)
+    key = mail.message_key(address, result.drug, result.lang, result.pdf)
+    msg = mail.compose(to=address, pdf=result.pdf, prepared=prepared, drug=result.drug, lang=result.lang,
+                       settings=settings, config=cfg, patient=patient or "", encrypt_password=password,
+                       allow_fallback=allow_fallback, key=key)
+    item = mail.Outgoing(key=key, to=address, message=msg, label=f"{result.drug} ({result.lang})")
+    ledger = None if dry_run else mail.Ledger(mail.state_folder(state, settings, Path.cwd()))
+    try:
+        report = mail.deliver([item], settings, ledger, insecure=insecure_smtp, resend=resend, dry_run=dry_run,
+                              drug_lang=lambda _i: (result.drug, result.lang), say=typer.echo)
+    finally:
+        if ledger:
+            ledger.close()
+    typer.echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @app.command()
 def batch(
     csv_file: Path = typer.Argument(..., metavar="PATIENTS.csv",
@@ -151,6 +237,14 @@ def batch(
                                         help="Print missing translations in English, marked [EN]."),
     require_reviewed: bool = typer.Option(False, "--require-reviewed",
                                           help="Refuse rows whose language is not reviewed."),
+    send_email: bool = typer.Option(False, "--email", help="Email each handout to its row's address (email column)."),
+    encrypt: bool = typer.Option(False, "--encrypt",
+                                 help="With --email: protect each PDF with its row's pdf_password (AES-256)."),
+    dry_run: Optional[Path] = DryRunOpt,
+    resend: bool = ResendOpt,
+    state: Optional[Path] = StateOpt,
+    rate: Optional[int] = RateOpt,
+    insecure_smtp: bool = InsecureOpt,
     content: Optional[Path] = ContentOpt,
     locales: Optional[Path] = LocalesOpt,
     config: Optional[Path] = ConfigOpt,
@@ -168,10 +262,23 @@ def batch(
     if paper is not None and paper.lower() not in ("letter", "a4"):
         raise UsageError(f"--paper: unknown paper '{paper}'; use letter or a4")
     out_dir = out or Path.cwd() / (csv_file.stem or "handouts")
+    cfg = load_config(config)
+    if (encrypt or dry_run or resend or state or rate or insecure_smtp) and not send_email:
+        raise UsageError("--encrypt, --dry-run, --resend, --state, --rate and --insecure-smtp go with --email")
+    settings = None
+    if send_email:
+        from dataclasses import replace as _replace
+
+        from handouts import mail
+
+        settings = mail.settings_from(cfg)
+        if rate:
+            settings = _replace(settings, rate=rate)
+        mail.check_settings(settings, insecure_smtp, dry_run is not None)
     opts = _batch.Options(out=out_dir, paper=paper, large_print=large_print, print_date=_parse_date(date),
                           allow_fallback=allow_fallback, require_reviewed=require_reviewed,
-                          config=load_config(config), content_dirs=tuple(p for p in [content] if p),
-                          locales_dirs=tuple(p for p in [locales] if p))
+                          config=cfg, content_dirs=tuple(p for p in [content] if p),
+                          locales_dirs=tuple(p for p in [locales] if p), email=send_email, encrypt=encrypt)
     rows = _batch.read_csv(csv_file)
     count = min(workers or os.cpu_count() or 1, max(1, len(rows)))
     with _batch.Workers(count if count > 1 and len(rows) > 1 else 1) as pool:
@@ -206,10 +313,19 @@ def batch(
                 typer.echo(f"sent to {printer}: {_batch.send_to_printer(print_file, printer)}")
         else:
             typer.echo("print file: not written (no handout was made)", err=True)
+    mailed = None
+    if send_email:
+        from handouts import mail
+
+        mailed = _batch.email_rows(jobs, outcome, config=cfg, settings=settings,
+                                   state=mail.state_folder(state, settings, out_dir), insecure=insecure_smtp,
+                                   resend=resend, dry_run=dry_run, encrypt=encrypt, say=typer.echo)
     for row in sorted(outcome.failed):
         typer.echo(outcome.failed[row], err=True)
     typer.echo(f"{outcome.summary()}; handouts in {out_dir}")
-    if outcome.failed:
+    if mailed is not None:
+        typer.echo(mailed.summary())
+    if outcome.failed or (mailed is not None and not mailed.ok):
         raise typer.Exit(1)
 
 

@@ -33,9 +33,33 @@ class Clinic:
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    """[email]: the clinic's SMTP relay. The password is never here: only the name of the
+    environment variable that holds it (default HANDOUTS_SMTP_PASSWORD)."""
+
+    host: str | None = None
+    port: int | None = None  # default: 587 for starttls, 465 for tls, 25 for none
+    security: str = "starttls"  # starttls | tls (implicit) | none (only with --insecure-smtp)
+    username: str | None = None
+    password_env: str = "HANDOUTS_SMTP_PASSWORD"
+    ca_file: Path | None = None  # the clinic's own certificate authority, trusted besides the system's
+    sender: str | None = None  # the From address
+    sender_name: str | None = None  # default: the clinic's name
+    rate: int = 0  # messages per minute (0: no limit)
+    retries: int = 3  # tries after a temporary failure
+    backoff: float = 2.0  # seconds before the first retry; doubled each time
+    timeout: float = 30.0
+    state: Path | None = None  # folder of the send ledger
+
+    def resolved_port(self) -> int:
+        return self.port or {"starttls": 587, "tls": 465, "none": 25}[self.security]
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     clinic: Clinic = field(default_factory=Clinic)
+    email: EmailSettings = field(default_factory=EmailSettings)
     paper: str | None = None
     content: Path | None = None
     locales: Path | None = None
@@ -66,10 +90,45 @@ def _path(value: Any) -> str:
     return value
 
 
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError("a whole number, 0 or more")
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise TypeError("a number, 0 or more")
+    return float(value)
+
+
+def _port(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise TypeError("a port number, 1 to 65535")
+    return value
+
+
+def _security(value: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in ("starttls", "tls", "none"):
+        raise TypeError('"starttls", "tls" or "none"')
+    return value.lower()
+
+
+def _env_name(value: Any) -> str:
+    import re
+
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise TypeError("the name of an environment variable, e.g. HANDOUTS_SMTP_PASSWORD")
+    return value
+
+
 # section -> key -> (checker, what is expected)
 SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
     "clinic": {"name": _text, "phone": _text, "address": _text, "logo": _path},
     "handouts": {"paper": _paper, "content": _path, "locales": _path, "require_reviewed": _bool},
+    "email": {"host": _text, "port": _port, "security": _security, "username": _text, "password_env": _env_name,
+              "ca_file": _path, "sender": _text, "sender_name": _text, "rate": _int, "retries": _int,
+              "backoff": _number, "timeout": _number, "state": _path},
 }
 
 
@@ -105,6 +164,9 @@ def load_config(path: Path | None) -> Config:
         values[section] = {}
         for key, value in content.items():
             check = SCHEMA[section].get(key)
+            if check is None and section == "email" and key == "password":
+                raise ConfigError(f"{where}: email.password: never put the password in the file; set it in the "
+                                  "environment variable named by email.password_env (default HANDOUTS_SMTP_PASSWORD)")
             if check is None:
                 raise ConfigError(f"{where}: {section}.{key}: unknown key; allowed: {', '.join(SCHEMA[section])}")
             try:
@@ -134,6 +196,18 @@ def load_config(path: Path | None) -> Config:
         content=rel(opts.get("content"), "handouts.content", folder=True),
         locales=rel(opts.get("locales"), "handouts.locales", folder=True),
         require_reviewed=opts.get("require_reviewed", False),
+        email=_email_settings(values.get("email", {}), rel, base),
+    )
+
+
+def _email_settings(e: dict[str, Any], rel, base: Path) -> EmailSettings:
+    state = (base / e["state"]).resolve() if e.get("state") else None
+    return EmailSettings(
+        host=e.get("host"), port=e.get("port"), security=e.get("security", "starttls"),
+        username=e.get("username"), password_env=e.get("password_env", "HANDOUTS_SMTP_PASSWORD"),
+        ca_file=rel(e.get("ca_file"), "email.ca_file", folder=False),
+        sender=e.get("sender"), sender_name=e.get("sender_name"), rate=e.get("rate", 0),
+        retries=e.get("retries", 3), backoff=e.get("backoff", 2.0), timeout=e.get("timeout", 30.0), state=state,
     )
 
 

@@ -180,3 +180,9 @@ def make_handout(req: Request) -> Result:
         fallback_count=prepared.fallbacks,
         unreviewed=prepared.unreviewed,
     )
+
+
+def handout_markup(req: Request):
+    """The patient's handout as prepared markup (for the email's HTML part)."""
+    r = _resolve(req)
+    return _prepared(req, r.lang, r.path, r.catalog_dirs)
