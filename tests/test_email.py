@@ -180,3 +180,16 @@ def test_dry_run_writes_eml_files(cli, tmp_path, smtp):
     msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert msg["Subject"] == "Lamotrigine\u00a0: information sur votre médicament"
     assert smtp.received == []
+
+
+def test_rate_limits_messages_per_minute(cli, tmp_path, smtp):
+    import time
+
+    rows = ["drug,lang,email"] + [f"baclofen,en,r{i}@example.org" for i in range(3)]
+    (tmp_path / "day.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    t = time.monotonic()
+    r = cli("batch", "day.csv", "--email", "--rate", "120", "--config", str(smtp.config(tmp_path)), "-j", "1", env=ENV)
+    elapsed = time.monotonic() - t
+    assert r.code == 0, r
+    assert len(smtp.received) == 3
+    assert elapsed >= 1.0  # 120 a minute: at least half a second between messages
