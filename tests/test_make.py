@@ -234,7 +234,7 @@ def test_drug_must_be_a_plain_name(cli, drug):
 def test_unknown_language_lists_supported(cli):
     r = cli("make", "--drug", "baclofen", "--lang", "tlh")
     assert r.code == 2
-    assert "unsupported language 'tlh'; supported: en, es" in one_line(r)
+    assert "unsupported language 'tlh'; supported: ar, de, en, es, fa, fr, hi" in one_line(r)
 
 
 @pytest.mark.parametrize("args,message", [

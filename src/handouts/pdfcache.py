@@ -49,6 +49,22 @@ def _package_versions() -> str:
     return ";".join(f"{n}={found.get(k, '-')}" for k, n in sorted(wanted.items()))
 
 
+@lru_cache(maxsize=1)
+def _code_stamp() -> str:
+    """The package's own code (path, size, mtime of each module): a changed layout within the
+    same version (a development install) is another key."""
+    import os
+
+    root = Path(__file__).resolve().parent
+    parts = []
+    for folder, _dirs, files in sorted(os.walk(root)):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(folder, name))
+                parts.append(f"{os.path.relpath(os.path.join(folder, name), root)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def key(req: "Request", lang: str, paper: str, content_file: Path, catalogs: list[Path],
         templates: Path) -> str:
     from handouts import __version__
@@ -61,6 +77,7 @@ def key(req: "Request", lang: str, paper: str, content_file: Path, catalogs: lis
 
     add("version", __version__.encode())
     add("packages", _package_versions().encode())
+    add("code", _code_stamp().encode())
     cfg = req.config
     add("request", json.dumps([
         req.drug, lang, paper, req.large_print, req.allow_fallback, req.bilingual,

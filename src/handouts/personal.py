@@ -188,7 +188,7 @@ def plural_count(amount: Decimal, lang: str) -> int:
 def format_amount(amount: Decimal, lang: str) -> str:
     from babel.numbers import format_decimal
 
-    return format_decimal(amount, locale=lang.replace("-", "_"))
+    return format_decimal(amount, locale=lang.replace("-", "_")).replace("\u202f", "\u00a0")
 
 
 def template_vars(personal: Personal | None, lang: str) -> dict:

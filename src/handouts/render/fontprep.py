@@ -125,6 +125,11 @@ def _make_face(source: str, axes: dict[str, float], keep: list[int] | None, ps_n
     for nid, value in ((1, family_name), (2, style), (3, ps_name), (4, full), (6, ps_name)):
         name.setName(value, nid, 3, 1, 0x409)
         name.setName(value, nid, 1, 0, 0)
+    # the same inputs give the same file: keep the source's timestamps instead of "now"
+    static.recalcTimestamp = False
+    if "head" in font:
+        static["head"].created = font["head"].created
+        static["head"].modified = font["head"].modified
     tmp = out + ".part"
     static.save(tmp)
     os.replace(tmp, out)

@@ -452,8 +452,12 @@ class Builder:
             raise TemplateError(f"<section id=\"{el.get('id', '?')}\"> needs a title")
         head = self.H(escape(title), self.ps["section"], self._key(), title, 1)
         body = self.children(el)
-        # keep the heading with the first block of its section
-        return [keep_together([head, *body[:1]]), *body[1:]]
+        # keep the heading with the first block of its section; when that block is itself a
+        # heading (a subsection's), with the block after it too: never a heading alone
+        n = 1
+        while n < len(body) and body[n - 1].getKeepWithNext():
+            n += 1
+        return [keep_together([head, *body[:n]]), *body[n:]]
 
     def el_warning(self, el):
         title = el.get("title", "")

@@ -101,7 +101,9 @@ def environment(template_dirs: tuple[Path, ...]):
 def format_date(value: _dt.date, lang: str) -> str:
     from babel.dates import format_date as babel_format_date
 
-    return babel_format_date(value, format="long", locale=lang.replace("-", "_"))
+    # CLDR writes some dates with a narrow no-break space (Russian "2026\u202fг."); not every
+    # font has that character, and a plain no-break space reads the same
+    return babel_format_date(value, format="long", locale=lang.replace("-", "_")).replace("\u202f", "\u00a0")
 
 
 def render_markup(
