@@ -265,3 +265,14 @@ def test_unknown_printer_is_a_clear_error(made, cli, tmp_path):
     assert r.code == 1
     assert r.err.startswith("handouts: error: printer 'no-such-queue' refused the print file:")
     assert (tmp_path / "p" / "print.pdf").is_file()  # the file is kept
+
+
+def test_the_sample_csv_makes_every_row_in_its_language(cli, tmp_path):
+    """samples/patients.csv: names in Vietnamese and Chinese, Arabic and Russian rows."""
+    from conftest import ROOT
+
+    r = cli("batch", str(ROOT / "samples" / "patients.csv"), "--out", "out", "--print-file", "print.pdf", "-j", "2")
+    assert r.code == 0, r
+    assert "made 6, skipped 0, failed 0" in r.out
+    assert "Nguyễn Văn An" in flat(pdf_text(tmp_path / "out" / "0004-baclofen-vi.pdf")[0])
+    assert "陳美玲" in flat(pdf_text(tmp_path / "out" / "0005-lamotrigine-zh-Hant.pdf")[0])
