@@ -188,7 +188,7 @@ class Builder:
         self._keys = 0
         self.key_prefix = ""
         self._sigs: dict[int, tuple] = {}
-        self.keep_parsed = True  # False while building a patient's own lines
+        self.keep_parsed = True  # False while building a line with a patient's name
 
     # ------------------------------------------------------------------ styles
 
@@ -467,12 +467,11 @@ class Builder:
                 Spacer(1, 2)]
 
     def el_dose(self, el):
-        """The patient's own dose: a sentence and a chart with a row per time of day."""
-        self.keep_parsed = False
-        try:
-            return self._dose(el)
-        finally:
-            self.keep_parsed = True
+        """The patient's own dose: a sentence and a chart with a row per time of day.
+
+        (Its lines come from a small set of schedules, so they are kept parsed like the
+        rest; only lines with a name are not.)"""
+        return self._dose(el)
 
     def _dose(self, el):
         title = el.get("title", "")
