@@ -369,6 +369,42 @@ class _Report:
             typer.echo(f"[{self.count}/{self.total}] row {job.row}: {what} {job.filename}")
 
 
+@app.command()
+def check(
+    drug: Optional[list[str]] = typer.Option(None, "--drug", "-d", help="Only this drug (repeatable)."),
+    lang: Optional[list[str]] = typer.Option(None, "--lang", "-l", help="Only this language (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
+    no_layout: bool = typer.Option(False, "--no-layout", help="Skip laying out every handout (the slowest check)."),
+    content: Optional[Path] = ContentOpt,
+    locales: Optional[Path] = LocalesOpt,
+    config: Optional[Path] = ConfigOpt,
+) -> None:
+    """Check every handout: schema, translations, consistency, glyphs, readability, structure, layout.
+
+    Prints a table (drug x language x check), then every problem as
+    'file:line: what is wrong: what to do'. Exit code 1 on any error (or warning, with --strict).
+    """
+    import json
+
+    from handouts import check as _check
+    from handouts.config import load_config
+
+    report = _check.run(drugs=drug or None, langs=lang or None, config=load_config(config),
+                        content_dirs=tuple(p for p in [content] if p), locales_dirs=tuple(p for p in [locales] if p),
+                        layout=not no_layout)
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(report.table())
+        typer.echo("")
+        for p in sorted(report.problems, key=lambda p: (p.level != "error", p.where)):
+            typer.echo(f"{p.level}: {p}")
+        typer.echo(f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+    if report.errors or (strict and report.warnings):
+        raise typer.Exit(1)
+
+
 @app.command("list")
 def list_(
     content: Optional[Path] = ContentOpt,
