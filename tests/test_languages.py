@@ -184,10 +184,9 @@ def test_dates_in_the_languages_own_format(made):
     assert "23.November2026" in squash(pdf_text(made[("baclofen", "de")])[0])
 
 
-@pytest.mark.parametrize("lang", TRANSLATED)
+# (Hindi's text extracts as private-use glyph codes: its pages are checked by the shaping test)
+@pytest.mark.parametrize("lang", [lang for lang in TRANSLATED if lang != "hi"])
 def test_page_one_says_the_translation_is_not_reviewed(made, lang):
-    if lang == "hi":
-        pytest.skip("Hindi text extracts as private-use characters; see the shaping test")
     notice = catalog(lang)[(None, "Translation not yet reviewed")]
     assert squash(notice) in squash(pdf_text(made[("baclofen", lang)])[0])
 
