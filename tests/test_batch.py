@@ -276,3 +276,21 @@ def test_the_sample_csv_makes_every_row_in_its_language(cli, tmp_path):
     assert "made 6, skipped 0, failed 0" in r.out
     assert "Nguyễn Văn An" in flat(pdf_text(tmp_path / "out" / "0004-baclofen-vi.pdf")[0])
     assert "陳美玲" in flat(pdf_text(tmp_path / "out" / "0005-lamotrigine-zh-Hant.pdf")[0])
+
+
+def test_strict_finds_a_missing_translation_before_making_anything(cli, tmp_path):
+    """A clinic's own language whose catalog lacks a string this row needs."""
+    from conftest import ROOT
+
+    po = (ROOT / "locales" / "es" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    po = po.replace('"Language: es\\n"', '"Language: nl\\n"').replace('msgstr "Su dosis"', 'msgstr ""')
+    folder = tmp_path / "clinic-locales" / "nl" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text(po, encoding="utf-8")
+    (tmp_path / "p.csv").write_text("drug,lang,dose,form,times\nbaclofen,es,1,tablet,2\nbaclofen,nl,1,tablet,2\n"
+                                    "baclofen,nl,,,\n", encoding="utf-8")
+    r = cli("batch", "p.csv", "--strict", "--locales", "clinic-locales", "-j", "1")
+    assert r.code == 1
+    assert r.err.splitlines()[0].startswith("row 3: the 'nl' translation of baclofen is incomplete: 1 missing")
+    assert len(r.err.splitlines()) == 2  # row 4, the generic handout, needs no dose strings
+    assert not (tmp_path / "p").exists() or not list((tmp_path / "p").glob("*.pdf"))

@@ -179,6 +179,7 @@ class _Checker:
         self._lang: dict[str, str | Exception] = {}
         self._base_key: dict[tuple, str] = {}
         self._coverage: dict[str, object] = {}
+        self._translated: dict[tuple, str | None] = {}
 
     def language(self, value: str) -> str:
         if value not in self._lang:
@@ -244,11 +245,30 @@ class _Checker:
             check_reviewed(lang, self.catalog_dirs)
         paper = resolve_paper(req)
         req = replace(req, paper=paper)
+        self._check_translated(req, lang)
         path = find_monograph(drug, self.drug_dirs)
         key = self.output_key(req, lang, path)
         return Job(row=row.number, request=req, lang=lang,
                    filename=f"{row.number:04d}-{drug}-{lang}.pdf", key=key, email=email,
                    password=c.get("pdf_password", ""))
+
+    def _check_translated(self, req, lang: str) -> None:
+        """The language has every string this row needs (checked once per drug, language and
+        kind of row), so --strict finds a missing translation before anything is made."""
+        from handouts.errors import TranslationError
+        from handouts.handout import handout_markup
+
+        dose = req.personal.dose if req.personal else None
+        key = (req.drug, lang, req.allow_fallback, bool(req.personal), dose.form if dose else None,
+               bool(dose and dose.per_day), bool(dose and dose.food), bool(dose and dose.start))
+        if key not in self._translated:
+            try:
+                handout_markup(req)
+                self._translated[key] = None
+            except TranslationError as err:
+                self._translated[key] = err.message
+        if self._translated[key]:
+            raise _RowError(self._translated[key])
 
     def _check_glyphs(self, lang: str, personal: Personal) -> None:
         """A name the handout's font cannot draw is this row's error, before anything is made."""
