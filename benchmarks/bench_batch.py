@@ -102,7 +102,7 @@ def main() -> None:
 
         same = tmp / "same.csv"
         write_csv(same, args.same, mixed=False)
-        jobs, outcome = batch.check_rows(batch.read_csv(same), batch.Options(out=tmp / "same", config=Config()))
+        jobs, outcome, _note = batch.check_rows(batch.read_csv(same), batch.Options(out=tmp / "same", config=Config()))
         stamps = []
         batch.build(jobs, tmp / "same", outcome, workers=1, progress=lambda job, st: stamps.append(time.perf_counter()))
         per = [b - a for a, b in zip(stamps, stamps[1:])][5:]  # after the first few (fonts, templates)

@@ -18,17 +18,23 @@ from conftest import DATA, EXE, flat, pdf_text
 CSV = DATA / "batch" / "patients.csv"
 
 BAD = {
-    5: "row 5: unknown drug 'lamotrigene' (did you mean 'lamotrigine'?)",
-    12: "row 12: unknown language 'xx'; see 'handouts list' for the languages",
-    18: "row 18: drug: missing; write the generic name, e.g. baclofen",
+    5: "row 5: drug: unknown drug; did you mean 'lamotrigine'? Known: baclofen, lamotrigine",
+    12: "row 12: lang: unsupported language; supported: ar, de, en, es, fa, fr, hi, ht, it, ja, ko, pl, pt, ru, tl, "
+        "uk, vi, zh-Hans, zh-Hant (a clinic can add one with --locales DIR)",
+    18: "row 18: drug: missing; write the generic or brand name, e.g. baclofen",
     23: "row 23: lang: missing; write the patient's language, e.g. es",
-    29: "row 29: dose: 'two' is not a number; write the amount per dose, e.g. 1, 0.5 or 5",
-    34: "row 34: form: unknown form 'pill'; use one of: tablet, capsule, ml, packet",
-    40: "row 40: times: '9' times a day: use 1 to 6",
-    45: "row 45: start: '2026-13-01' is not a date; use YYYY-MM-DD, e.g. 2026-12-01",
-    51: "row 51: paper: unknown paper 'legal'; use letter or a4 (or leave it empty)",
+    29: "row 29: dose: not a number; write the amount per dose, e.g. 1, 0.5 or 5",
+    34: "row 34: form: not a form handouts knows; use one of: tablet, capsule, ml, packet",
+    40: "row 40: times: too many or too few times a day: use 1 to 6",
+    45: "row 45: start: not a date; use YYYY-MM-DD, e.g. 2026-12-01",
+    51: "row 51: paper: use letter or a4 (or leave it empty)",
     57: "row 57: form: missing: a dose schedule (dose, times given) needs dose, form and times",
 }
+#: said once for the whole batch: no row names its paper and the locale names no country
+PAPER_NOTE = ('handouts: paper: A4 (the machine\'s locale C.UTF-8 names no country); set paper = "letter" in '
+              'handouts.toml [handouts], or use --paper letter')
+#: the machine's locale as on a server (no country): the paper note is expected
+ENV = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "", "LC_PAPER": ""}
 BLANK = {38}
 
 
@@ -52,14 +58,14 @@ def made(tmp_path_factory):
     folder = tmp_path_factory.mktemp("batch")
     proc = subprocess.run([str(EXE), "batch", str(CSV), "--out", str(folder / "out"),
                            "--print-file", str(folder / "print.pdf"), "--workers", "2"],
-                          cwd=folder, capture_output=True, text=True, timeout=600)
+                          cwd=folder, capture_output=True, text=True, timeout=600, env=ENV)
     return folder, proc
 
 
 def test_every_good_row_is_made_and_every_bad_row_reported(made):
     folder, proc = made
     assert proc.returncode == 1, proc
-    assert proc.stderr.splitlines() == [BAD[n] for n in sorted(BAD)]
+    assert proc.stderr.splitlines() == [PAPER_NOTE, *(BAD[n] for n in sorted(BAD))]
     last = proc.stdout.strip().splitlines()[-1]
     assert last.startswith("made 50, skipped 1 (1 blank), failed 10;"), proc.stdout
     pdfs = sorted((folder / "out").glob("*.pdf"))
@@ -144,9 +150,9 @@ def test_duplex_pads_every_handout_to_an_even_page_count_and_copies_repeat(made,
 
 
 def test_strict_makes_nothing_when_any_row_is_bad(cli, tmp_path):
-    r = cli("batch", str(CSV), "--out", "out", "--strict")
+    r = cli("batch", str(CSV), "--out", "out", "--strict", env=ENV)
     assert r.code == 1
-    assert r.err.splitlines()[:-1] == [BAD[n] for n in sorted(BAD)]
+    assert r.err.splitlines()[:-1] == [PAPER_NOTE, *(BAD[n] for n in sorted(BAD))]
     assert r.err.splitlines()[-1] == "--strict: 10 bad rows; nothing made. Fix them and run again."
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.pdf"))
 
@@ -255,16 +261,18 @@ def test_prints_through_a_real_cups_queue(made, cli, tmp_path):
     assert any(t.startswith("Lamotrigine") for t in printed)
 
 
-def test_unknown_printer_is_a_clear_error(made, cli, tmp_path):
+def test_unknown_printer_is_found_before_anything_is_made_and_the_queues_listed(made, cli, tmp_path):
     import shutil
 
     if not shutil.which("lp"):
         pytest.skip("no lp here")
     (tmp_path / "p.csv").write_text("drug,lang\nbaclofen,en\n", encoding="utf-8")
     r = cli("batch", "p.csv", "--printer", "no-such-queue", "-j", "1")
-    assert r.code == 1
-    assert r.err.startswith("handouts: error: printer 'no-such-queue' refused the print file:")
-    assert (tmp_path / "p" / "print.pdf").is_file()  # the file is kept
+    queues = subprocess.run(["lpstat", "-e"], capture_output=True, text=True).stdout.split()
+    assert r.code == 2
+    assert r.err == (f"handouts: error: --printer: there is no print queue 'no-such-queue'; "
+                     f"the queues here are: {', '.join(sorted(queues)) or 'none (add one in CUPS first)'}\n")
+    assert not (tmp_path / "p").exists()  # nothing made
 
 
 def test_the_sample_csv_makes_every_row_in_its_language(cli, tmp_path):
@@ -289,8 +297,95 @@ def test_strict_finds_a_missing_translation_before_making_anything(cli, tmp_path
     (folder / "messages.po").write_text(po, encoding="utf-8")
     (tmp_path / "p.csv").write_text("drug,lang,dose,form,times\nbaclofen,es,1,tablet,2\nbaclofen,nl,1,tablet,2\n"
                                     "baclofen,nl,,,\n", encoding="utf-8")
-    r = cli("batch", "p.csv", "--strict", "--locales", "clinic-locales", "-j", "1")
+    r = cli("batch", "p.csv", "--strict", "--locales", "clinic-locales", "-j", "1", "--paper", "a4")
     assert r.code == 1
     assert r.err.splitlines()[0].startswith("row 3: the 'nl' translation of baclofen is incomplete: 1 missing")
     assert len(r.err.splitlines()) == 2  # row 4, the generic handout, needs no dose strings
     assert not (tmp_path / "p").exists() or not list((tmp_path / "p").glob("*.pdf"))
+
+
+def _session(sid: int) -> list[int]:
+    """Every process of a session (the batch was started as the leader of its own)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # the session id; not a zombie
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_batch_killed_with_sigkill_leaves_no_process_and_resumes(tmp_path):
+    out = tmp_path / "out"
+    cmd = [str(EXE), "batch", str(CSV), "--out", str(out), "--workers", "2", "--paper", "letter"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("*.pdf"))) < 12:
+        time.sleep(0.02)
+    assert len(_session(proc.pid)) >= 3  # the batch, its workers (and multiprocessing's helper)
+    os.kill(proc.pid, signal.SIGKILL)  # the batch only: its workers must notice by themselves
+    proc.wait()
+    deadline = time.time() + 5
+    while time.time() < deadline and _session(proc.pid):
+        time.sleep(0.1)
+    assert _session(proc.pid) == [], "processes of the killed batch are still running"
+    on_disk = {p.name for p in out.glob("*.pdf")}
+    ledger = {line.split()[0] for line in (out / ".handouts-batch").read_text().splitlines()}
+    assert on_disk <= ledger | set(), on_disk - ledger  # every handout on disk is recorded
+    r = subprocess.run([*cmd, "-j", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    summary = r.stdout.strip().splitlines()[-1]
+    assert f"skipped {len(on_disk) + 1} ({len(on_disk)} up to date, 1 blank)" in summary, summary
+    assert summary.startswith(f"made {50 - len(on_disk)},"), summary
+
+
+def test_two_batches_in_one_folder_at_once(tmp_path):
+    rows = [f"baclofen,es,{(n % 3) + 1},tablet,2" for n in range(60)]  # personal: each one really made
+    (tmp_path / "a.csv").write_text("drug,lang,dose,form,times\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("drug,lang\n" + "lamotrigine,en\n" * 6, encoding="utf-8")
+    first = subprocess.Popen([str(EXE), "batch", "a.csv", "--out", "out", "-j", "1", "--paper", "a4"], cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list((tmp_path / "out").glob("0002-*.pdf")):
+        time.sleep(0.01)
+    second = subprocess.run([str(EXE), "batch", "b.csv", "--out", "out", "-j", "1", "--paper", "a4"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert first.wait(timeout=300) == 0
+    assert second.returncode == 1
+    assert second.stderr == ("handouts: error: --out out: another batch is writing there now; wait for it to "
+                             "finish, run this one with --wait, or give another --out\n")
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.pdf"))
+    assert names == [f"{n:04d}-baclofen-es.pdf" for n in range(2, 62)]  # the first batch's, untouched
+    # with --wait, the second one waits for the first, then makes its own (into its own names)
+    first = subprocess.Popen([str(EXE), "batch", "a.csv", "--out", "out2", "-j", "1", "--paper", "a4"], cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while time.time() < deadline + 60 and not list((tmp_path / "out2").glob("0002-*.pdf")):
+        time.sleep(0.01)
+    second = subprocess.run([str(EXE), "batch", "b.csv", "--out", "out2", "-j", "1", "--paper", "a4", "--wait",
+                             "--force"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert first.wait(timeout=300) == 0 and second.returncode == 0, second.stderr
+    assert "handouts: waiting for another batch writing to out2..." in second.stderr
+
+
+def test_an_existing_batch_folder_is_made_owner_only(cli, tmp_path):
+    (tmp_path / "p.csv").write_text("drug,lang\nbaclofen,es\n", encoding="utf-8")
+    (tmp_path / "out").mkdir(mode=0o755)
+    os.chmod(tmp_path / "out", 0o755)
+    r = cli("batch", "p.csv", "--out", "out", "--paper", "a4")
+    assert r.code == 0, r
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o700
+    # a folder of the user's own, with other files in it, keeps its mode, and that is said
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o755)
+    (shared / "notes.txt").write_text("x")
+    r = cli("batch", "p.csv", "--out", "shared", "--paper", "a4")
+    assert r.code == 0, r
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert ("handouts: note: other users of this computer can list the folder shared (mode 755); "
+            "the handouts in it are readable by you only") in r.err
+    assert stat.S_IMODE((shared / "0002-baclofen-es.pdf").stat().st_mode) == 0o600

@@ -50,6 +50,10 @@ def test_the_shipped_content_passes_with_grades_in_the_report(cli, fonts_prepare
         assert any(v["scored"] for v in report["readability"][drug]["es"].values())
     assert report["pages"]["baclofen/en/letter"] == 2
     assert all(p <= 3 for key, p in report["pages"].items() if key.endswith("/letter"))
+    # large print is laid out too, on both papers, and its text is checked for overlaps
+    assert report["pages"]["baclofen/es/letter/large-print"] > 2
+    assert len(report["pages"]) == 2 * 19 * 2 * 2
+    assert not [p for p in report["problems"] if p["check"] == "layout"], report["problems"]
     assert report["translations"]["es"]["catalogs"][0]["review"] == "draft"
 
 
@@ -57,3 +61,41 @@ def test_strict_fails_on_warnings(cli):
     r = cli("check", "--drug", "baclofen", "--lang", "es", "--no-layout", "--strict")
     assert r.code == 1
     assert "warning: locales/es/LC_MESSAGES/messages.po:1: translation not yet reviewed" in r.out
+
+
+def test_a_skipped_layout_is_not_reported_ok(cli):
+    r = cli("check", "--drug", "baclofen", "--lang", "es", "--no-layout")
+    header, row = r.out.splitlines()[:2]
+    cells = dict(zip(header.split(), row.split()))
+    assert cells["layout"] == "skipped" and cells["schema"] == "ok", r.out
+    assert json.loads(cli("check", "--drug", "baclofen", "--lang", "es", "--no-layout", "--json").out)["skipped"] == [
+        "layout"]
+
+
+def test_the_layout_check_finds_text_drawn_over_other_text():
+    """The check reads the pages back: two runs of text over each other are found (here, the
+    footer of an earlier version, where "Translation not yet reviewed" ran into "Page 1 of 6")."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from handouts.check import inspect_pdf
+
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=(612, 792))
+    c.setFont("Helvetica", 12)
+    c.drawString(48, 20, "Baclofeno · Español · Revisado el 23 de noviembre de 2026 · Traducción aún no revisada")
+    c.drawRightString(564, 20, "Página 1 de 6")
+    c.drawString(48, 60, "A line of its own")
+    c.showPage()
+    c.save()
+    pages, overlaps = inspect_pdf(buf.getvalue())
+    assert pages == 1
+    assert len(overlaps) == 1 and overlaps[0][0] == 1
+    assert "Página 1 de 6" in overlaps[0][1] + overlaps[0][2]
+
+
+def test_warnings_name_shipped_files_by_their_path_in_the_repository(cli, tmp_path):
+    r = cli("check", "--drug", "baclofen", "--lang", "es", "--no-layout", cwd=tmp_path)
+    assert "warning: locales/es/LC_MESSAGES/messages.po:1: translation not yet reviewed" in r.out
+    assert "site-packages" not in r.out and "_data" not in r.out

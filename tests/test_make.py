@@ -224,11 +224,12 @@ def test_unknown_drug_suggests_the_closest(cli):
                            "Known: baclofen, lamotrigine")
 
 
-@pytest.mark.parametrize("drug", ["../../etc/passwd", "Baclofen", "bac lofen", "x/../baclofen"])
-def test_drug_must_be_a_plain_name(cli, drug):
+@pytest.mark.parametrize("drug", ["../../etc/passwd", "bac lofen", "x/../baclofen"])
+def test_a_name_that_is_no_drug_is_unknown(cli, tmp_path, drug):
     r = cli("make", "--drug", drug)
     assert r.code == 2
-    assert f"'{drug}' is not a drug name" in one_line(r)
+    assert one_line(r).startswith(f"handouts: error: unknown drug '{drug}'")
+    assert not list(tmp_path.rglob("*.pdf"))
 
 
 def test_unknown_language_lists_supported(cli):
@@ -240,7 +241,7 @@ def test_unknown_language_lists_supported(cli):
 @pytest.mark.parametrize("args,message", [
     (["--date", "tomorrow"], "--date: 'tomorrow' is not a date; use YYYY-MM-DD"),
     (["--paper", "legal"], "--paper: unknown paper 'legal'; use letter or a4"),
-    (["--out", "handout.txt"], "--out handout.txt: give a folder or a file name ending in .pdf"),
+    (["--out", "handout.txt"], "--out handout.txt: give a folder (end it with / to make a new one) or a file name ending in .pdf"),
 ])
 def test_bad_options(cli, args, message):
     r = cli("make", "--drug", "baclofen", *args)

@@ -22,12 +22,13 @@ import json
 import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 from handouts import i18n
-from handouts.errors import HandoutsError, UsageError
+from handouts.errors import HandoutsError, OutputError, UsageError, shown
 from handouts.personal import FIELDS as PERSONAL_FIELDS
 from handouts.personal import FieldError, Personal, personal_from_fields
 
@@ -38,6 +39,8 @@ _COLUMN_ALIASES = {"language": "lang", "medicine": "drug", "drug_name": "drug", 
                    "patient_name": "patient", "doctor": "prescriber", "amount": "dose", "paper_size": "paper",
                    "e_mail": "email", "email_address": "email"}
 LEDGER = ".handouts-batch"
+#: held while a batch writes into its folder: a second batch there waits or stops
+LOCK = ".handouts-batch.lock"
 _TRUE = {"1", "yes", "y", "true", "x", "si", "sí"}
 _FALSE = {"", "0", "no", "n", "false"}
 
@@ -93,42 +96,53 @@ class Outcome:
 
 def read_csv(path: Path) -> list[Row]:
     """The rows of a patients CSV: UTF-8 with or without BOM, comma, semicolon or tab delimited."""
+    import stat
+
+    where = shown(str(path), 120)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a folder, a pipe or a device: never read
+            raise CSVError(f"{where}: not a file; give the patients CSV exported from the clinic's system")
         raw = Path(path).read_bytes()
     except FileNotFoundError:
-        raise CSVError(f"{path}: no such file; give the patients CSV exported from the clinic's system") from None
+        raise CSVError(f"{where}: no such file; give the patients CSV exported from the clinic's system") from None
     except OSError as err:
-        raise CSVError(f"{path}: cannot read: {err.strerror}") from None
+        raise CSVError(f"{where}: cannot read: {err.strerror}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[:err.start].count(b"\n") + 1
-        raise CSVError(f"{path}: line {line}: not UTF-8 text (byte {err.start}); "
+        raise CSVError(f"{where}: line {line}: not UTF-8 text (byte {err.start}); "
                        "export or save the file as 'CSV UTF-8'") from None
     if not text.strip():
-        raise CSVError(f"{path}: the file is empty; it needs a header row (drug,lang,...) and a row per patient")
+        raise CSVError(f"{where}: the file is empty; it needs a header row (drug,lang,...) and a row per patient")
     header_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=header_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         records = list(reader)
     except csv.Error as err:
-        raise CSVError(f"{path}: line {reader.line_num}: {err}; check the quotes in that row") from None
+        raise CSVError(f"{where}: line {reader.line_num}: {shown(err)}; check the quotes in that row") from None
     header = [_column(h) for h in records[0]]
-    unknown = [records[0][i] for i, h in enumerate(header) if h not in COLUMNS and h]
-    if unknown:
-        hints = []
-        for u in unknown:
-            close = difflib.get_close_matches(_column(u), COLUMNS, n=1)
-            hints.append(f"'{u}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        raise CSVError(f"{path}: unknown column {', '.join(hints)}; the columns are: {', '.join(COLUMNS)}")
+    unknown = [i for i, h in enumerate(header) if h not in COLUMNS and h]
     missing = [c for c in REQUIRED if c not in header]
+    example = f"drug{delimiter}lang{delimiter}patient"
+    if missing and (unknown or not any(h in COLUMNS for h in header)):
+        # not a header row: its cells are a patient's, and are never shown
+        raise CSVError(f"{where}: the first row is not a header row (no column {', '.join(repr(m) for m in missing)}); "
+                       f"add a first row that names the columns, e.g. {example}")
+    if unknown:
+        # a header row (it names drug and lang): its other cells are column names, not patient data
+        hints = []
+        for i in unknown:
+            close = difflib.get_close_matches(header[i], COLUMNS, n=1)
+            hints.append(f"'{shown(records[0][i], 40)}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise CSVError(f"{where}: unknown column {', '.join(hints)}; the columns are: {', '.join(COLUMNS)}")
     if missing:
-        raise CSVError(f"{path}: no column {', '.join(repr(m) for m in missing)} in the header row; "
-                       f"the first row must name the columns, e.g. drug{delimiter}lang{delimiter}patient")
+        raise CSVError(f"{where}: no column {', '.join(repr(m) for m in missing)} in the header row; "
+                       f"the first row must name the columns, e.g. {example}")
     dupes = {h for h in header if h and header.count(h) > 1}
     if dupes:
-        raise CSVError(f"{path}: column {', '.join(sorted(dupes))} appears twice in the header row")
+        raise CSVError(f"{where}: column {', '.join(sorted(dupes))} appears twice in the header row")
     rows = []
     for i, record in enumerate(records[1:], start=2):
         cells = {h: (record[j].strip() if j < len(record) else "") for j, h in enumerate(header) if h}
@@ -177,21 +191,36 @@ class _Checker:
         self.drugs = available_drugs(self.drug_dirs)
         self.langs = i18n.available_languages(self.catalog_dirs)
         self._lang: dict[str, str | Exception] = {}
+        self._drug: dict[str, str | Exception] = {}
         self._base_key: dict[tuple, str] = {}
-        self._coverage: dict[str, object] = {}
         self._translated: dict[tuple, str | None] = {}
+        self.paper_note: str | None = None  # why the paper was chosen, said once for the batch
+
+    # A cell's value is never repeated in a row's error: a cell may hold anything, even a
+    # patient's name typed in the wrong column. The error names the row and the column.
 
     def language(self, value: str) -> str:
         if value not in self._lang:
             try:
-                self._lang[value] = i18n.negotiate_language(value, self.catalog_dirs)
+                self._lang[value] = i18n.negotiate_language(value, self.catalog_dirs, echo=False)
             except UsageError as err:
                 self._lang[value] = err
         found = self._lang[value]
         if isinstance(found, Exception):
-            close = difflib.get_close_matches(value.strip().lower(), [x.lower() for x in self.langs], n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise _RowError(f"unknown language '{value}'{hint}; see 'handouts list' for the languages")
+            raise _RowError(f"lang: {found.message}")
+        return found
+
+    def drug(self, value: str) -> str:
+        from handouts.locate import resolve_drug
+
+        if value not in self._drug:
+            try:
+                self._drug[value] = resolve_drug(value, self.drug_dirs, echo=False)[0]
+            except UsageError as err:
+                self._drug[value] = err
+        found = self._drug[value]
+        if isinstance(found, Exception):
+            raise _RowError(f"drug: {found.message}")
         return found
 
     def check(self, row: Row) -> Job:
@@ -201,22 +230,18 @@ class _Checker:
         c = row.cells
         if c.get("__extra__"):
             raise _RowError("more cells than columns; check for a stray delimiter in that row")
-        drug = c.get("drug", "").strip().lower()
-        if not drug:
-            raise _RowError("drug: missing; write the generic name, e.g. baclofen")
-        if not DRUG_ID.match(drug) or drug not in self.drugs:
-            close = difflib.get_close_matches(drug, self.drugs, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(self.drugs)}"
-            raise _RowError(f"unknown drug '{c.get('drug', '')[:40]}'{hint}")
+        if not c.get("drug", "").strip():
+            raise _RowError("drug: missing; write the generic or brand name, e.g. baclofen")
+        drug = self.drug(c["drug"])
         if not c.get("lang"):
             raise _RowError("lang: missing; write the patient's language, e.g. es")
         lang = self.language(c["lang"])
         paper = (c.get("paper") or self.opts.paper or "").lower() or None
         if paper not in (None, "letter", "a4"):
-            raise _RowError(f"paper: unknown paper '{c.get('paper')}'; use letter or a4 (or leave it empty)")
+            raise _RowError("paper: use letter or a4 (or leave it empty)")
         large = (c.get("large_print") or "").lower()
         if large not in _TRUE | _FALSE:
-            raise _RowError(f"large_print: '{c.get('large_print')}' is not yes or no")
+            raise _RowError("large_print: write yes or no (or leave it empty)")
         try:
             personal = personal_from_fields(c)
         except FieldError as err:
@@ -239,11 +264,12 @@ class _Checker:
             config=self.opts.config, content_dirs=self.opts.content_dirs, locales_dirs=self.opts.locales_dirs,
             require_reviewed=self.opts.require_reviewed, personal=personal or None,
         )
-        from handouts.handout import check_reviewed, resolve_paper
+        from handouts.handout import check_reviewed, paper_choice
 
         if req.require_reviewed or getattr(req.config, "require_reviewed", False):
             check_reviewed(lang, self.catalog_dirs)
-        paper = resolve_paper(req)
+        paper, note = paper_choice(req)
+        self.paper_note = self.paper_note or note
         req = replace(req, paper=paper)
         self._check_translated(req, lang)
         path = find_monograph(drug, self.drug_dirs)
@@ -271,26 +297,20 @@ class _Checker:
             raise _RowError(self._translated[key])
 
     def _check_glyphs(self, lang: str, personal: Personal) -> None:
-        """A name the handout's font cannot draw is this row's error, before anything is made."""
-        names = [(f, getattr(personal, f)) for f in ("patient", "prescriber") if getattr(personal, f)]
-        if not names:
-            return
+        """A name that no font can print (an emoji) is this row's error, before anything is
+        made; a name in another script than the handout's is printed in another font."""
+        from handouts.errors import GlyphError
         from handouts.render import styles_path
-        from handouts.render.fonts import coverage_for
+        from handouts.render.names import check_name
         from handouts.render.styles import load_styles
 
-        if lang not in self._coverage:
-            self._coverage[lang] = coverage_for(load_styles(styles_path()).family_for(lang))
-        cover = self._coverage[lang]
-        for fieldname, value in names:
-            bad = next((ch for ch in value if not cover(ch)), None)
-            if bad is not None:
-                import unicodedata
-
-                raise _RowError(
-                    f"{fieldname}: the character U+{ord(bad):04X} {unicodedata.name(bad, '?')} cannot be printed "
-                    f"in the '{lang}' handout's font; write the name as the patient writes it in {lang}, "
-                    "or in Latin letters")
+        for fieldname in ("patient", "prescriber"):
+            value = getattr(personal, fieldname)
+            if value:
+                try:
+                    check_name(fieldname, value, lang, load_styles(styles_path()))
+                except GlyphError as err:
+                    raise _RowError(err.message) from None
 
     def output_key(self, req, lang: str, path: Path) -> str:
         """Hash of every input that affects the PDF's bytes."""
@@ -322,7 +342,9 @@ def _scrub(message: str, cells: dict[str, str]) -> str:
     return message
 
 
-def check_rows(rows: Iterable[Row], opts: Options) -> tuple[list[Job], Outcome]:
+def check_rows(rows: Iterable[Row], opts: Options) -> tuple[list[Job], Outcome, str | None]:
+    """Each row's job, or its error; and, once for the batch, why the paper was chosen
+    (when the machine's locale decided it without naming a country)."""
     checker = _Checker(opts)
     jobs: list[Job] = []
     outcome = Outcome()
@@ -336,17 +358,38 @@ def check_rows(rows: Iterable[Row], opts: Options) -> tuple[list[Job], Outcome]:
             outcome.failed[row.number] = f"row {row.number}: {err}"
         except HandoutsError as err:
             outcome.failed[row.number] = f"row {row.number}: {_scrub(err.message, row.cells)}"
-    return jobs, outcome
+        except Exception as err:  # noqa: BLE001 - one row's failure must not stop the others
+            # (the message is not shown: it could hold the row's data)
+            outcome.failed[row.number] = (f"row {row.number}: cannot be checked (internal error "
+                                          f"{err.__class__.__name__}); the other rows go on")
+    return jobs, outcome, checker.paper_note
 
 
 # ------------------------------------------------------------------------------ building
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _refuse_link(path: Path) -> None:
+    if path.is_symlink():
+        raise OutputError(f"{shown(str(path), 120)} is a symbolic link; handouts never writes through one: "
+                          "remove it and run the batch again")
+
+
 def _ledger(out: Path) -> dict[str, str]:
+    """The folder's ledger: file name -> the hash of the inputs it was made from."""
     done: dict[str, str] = {}
+    path = out / LEDGER
+    _refuse_link(path)
     try:
-        text = (out / LEDGER).read_text(encoding="utf-8")
-    except OSError:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except FileNotFoundError:
         return done
+    except OSError as err:
+        raise OutputError(f"cannot read the batch ledger {shown(str(path), 120)}: {err.strerror}; "
+                          "remove it to make every handout again") from None
+    with os.fdopen(fd, "rb") as fh:
+        text = fh.read().decode("utf-8", "replace")
     for line in text.splitlines():
         parts = line.split()
         if len(parts) == 2:
@@ -355,11 +398,13 @@ def _ledger(out: Path) -> dict[str, str]:
 
 
 def _record(out: Path, job: Job) -> None:
-    # written after the PDF itself is safely on disk; a line lost in a power cut only means
-    # that handout is made again, so no fsync here
-    fd = os.open(out / LEDGER, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    """Add a handout to the ledger as soon as its file is in place (flushed to disk), so a
+    batch killed at any moment resumes without making it again. One short line per write()
+    to a file opened for appending: lines from several workers never mix."""
+    fd = os.open(out / LEDGER, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o600)
     try:
         os.write(fd, f"{job.filename} {job.key}\n".encode())
+        os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -372,16 +417,25 @@ def build_one(job: Job, out: Path) -> str | None:
     try:
         result = make_handout(job.request)
         write_atomic(out / job.filename, result.pdf, 0o600)
+        _record(out, job)
     except HandoutsError as err:
         p = job.request.personal
         cells = {"patient": p.patient if p else "", "prescriber": p.prescriber if p else "", "email": job.email}
         return f"row {job.row}: {_scrub(err.message, cells)}"
+    except OSError as err:
+        return f"row {job.row}: cannot record it in the batch ledger: {err.strerror}; it will be made again next time"
+    except Exception as err:  # noqa: BLE001 - one row's failure must not stop the others
+        # (the message is not shown: it could hold the row's data)
+        return f"row {job.row}: could not be made (internal error {err.__class__.__name__}); the other rows go on"
     return None
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int | None = None) -> None:
     import signal
 
+    from handouts.workers import exit_with_parent
+
+    exit_with_parent(parent)  # a batch killed with SIGKILL leaves no worker behind
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     # ReportLab, the layout and the PDF writer, once per worker, before the first row comes
     import handouts.render.layout  # noqa: F401
@@ -413,7 +467,7 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
 
             self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_worker_init)
+                                            initializer=_worker_init, initargs=(os.getpid(),))
             for _ in range(self.count):
                 self.pool.submit(_ready)
         return self
@@ -431,6 +485,7 @@ def build(jobs: list[Job], out: Path, outcome: Outcome, *, workers: "int | Worke
     as soon as it and all rows before it are done (so merging overlaps building).
     """
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _refuse_link(out / LEDGER)
     for stale in out.glob(".[0-9][0-9][0-9][0-9]-*.pdf.*.tmp"):  # a write cut short by a crash or a kill
         try:
             stale.unlink()
@@ -468,8 +523,7 @@ def build(jobs: list[Job], out: Path, outcome: Outcome, *, workers: "int | Worke
             outcome.failed[row] = error
             outcome.files.pop(row, None)
         else:
-            _record(out, job)
-            outcome.made.append(row)
+            outcome.made.append(row)  # (recorded in the ledger by whoever made it)
         resolved.add(row)
         if progress:
             progress(job, error)
@@ -544,26 +598,100 @@ def print_file(outcome: Outcome, jobs: list[Job], path: Path, *, duplex: bool = 
     return outcome.print_pages
 
 
-def send_to_printer(path: Path, printer: str) -> str:
-    """Send the print file to a CUPS queue with ``lp``; returns lp's request id line."""
+# ------------------------------------------------------------------------------ the folder
+
+@contextmanager
+def output_folder(out: Path, *, wait: bool = False, say: Callable[[str], None] = lambda line: None):
+    """The batch's folder, made owner-only if new, held for this batch alone.
+
+    A second batch writing into the same folder would overwrite the first one's handouts
+    (file names come from row numbers): it stops with an error, or waits with ``wait``.
+    """
+    from handouts import locks
+    from handouts.output import ensure_folder
+
+    existed = out.is_dir()
+    ensure_folder(out, "--out", private=True)
+    if existed:
+        _make_private(out, say)
+    try:
+        with locks.exclusive(out / LOCK, wait=wait,
+                             on_wait=lambda: say(f"handouts: waiting for another batch writing to {shown(str(out))}...")):
+            yield out
+    except locks.Busy:
+        raise OutputError(f"--out {shown(str(out), 120)}: another batch is writing there now; wait for it to "
+                          "finish, run this one with --wait, or give another --out") from None
+
+
+def _make_private(out: Path, say: Callable[[str], None]) -> None:
+    """An existing folder is made owner-only (700) when it is a batch folder or empty; any
+    other folder of the user's keeps its permissions, and the command says so."""
+    import stat
+
+    st = out.stat()
+    if not st.st_mode & 0o077:
+        return
+    ours = (out / LEDGER).exists() or not any(out.iterdir())
+    if ours and st.st_uid == os.getuid():
+        try:
+            os.chmod(out, 0o700)
+            return
+        except OSError:
+            pass
+    say(f"handouts: note: other users of this computer can list the folder {shown(str(out))} "
+        f"(mode {stat.S_IMODE(st.st_mode):o}); the handouts in it are readable by you only")
+
+
+# ------------------------------------------------------------------------------ printing
+
+def _lp_tools() -> tuple[str, str]:
     import shutil
+
+    lp, lpstat = shutil.which("lp"), shutil.which("lpstat")
+    if lp is None or lpstat is None:
+        raise OutputError("cannot print: the 'lp' and 'lpstat' commands (CUPS) are not installed; "
+                          "install CUPS, or leave out --printer and print the --print-file yourself")
+    return lp, lpstat
+
+
+def printer_queues() -> list[str]:
+    """The CUPS queues this computer can print to (``lpstat -e``)."""
     import subprocess
 
-    from handouts.errors import OutputError
+    _lp, lpstat = _lp_tools()
+    try:
+        proc = subprocess.run([lpstat, "-e"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        raise OutputError("cannot list the printers: 'lpstat -e' did not answer; check that CUPS is running") from None
+    return sorted({line.split()[0] for line in proc.stdout.splitlines() if line.strip()})
 
-    lp = shutil.which("lp")
-    if lp is None:
-        raise OutputError("cannot print: the 'lp' command (CUPS) is not installed; "
-                          "install CUPS or print the --print-file yourself")
+
+def check_printer(printer: str) -> None:
+    """``--printer``: a queue that exists, checked before anything is made."""
     if not re.fullmatch(r"[A-Za-z0-9_.@\-]{1,127}", printer):
-        raise UsageError(f"--printer: '{printer}' is not a printer name; see 'lpstat -p' for the queues")
-    proc = subprocess.run([lp, "-d", printer, "-t", "handouts", "--", str(path)],
-                          capture_output=True, text=True, timeout=60)
+        raise UsageError(f"--printer: '{shown(printer)}' is not a printer name; see 'lpstat -e' for the queues")
+    queues = printer_queues()
+    if printer not in queues:
+        listed = ", ".join(queues) if queues else "none (add one in CUPS first)"
+        raise UsageError(f"--printer: there is no print queue '{printer}'; the queues here are: {listed}")
+
+
+def send_to_printer(path: Path, printer: str) -> str:
+    """Send the print file to a CUPS queue with ``lp``; returns lp's request id line."""
+    import subprocess
+
+    lp, _lpstat = _lp_tools()
+    check_printer(printer)
+    try:
+        proc = subprocess.run([lp, "-d", printer, "-t", "handouts", "--", str(path)],
+                              capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        raise OutputError(f"printer '{printer}': 'lp' did not answer; check CUPS, the print file is kept") from None
     if proc.returncode != 0:
         reason = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no reason given"]
-        raise OutputError(f"printer '{printer}' refused the print file: {reason[0]}; "
+        raise OutputError(f"printer '{printer}' refused the print file: {shown(reason[0], 120)}; "
                           "check the queue with 'lpstat -p', the file is kept")
-    return proc.stdout.strip()
+    return shown(proc.stdout.strip(), 120)
 
 
 def email_rows(jobs: list[Job], outcome: Outcome, *, config, settings, state: Path, insecure: bool = False,

@@ -55,6 +55,7 @@ class Report:
     grades: dict = field(default_factory=dict)  # drug -> lang -> section -> figures
     translations: dict = field(default_factory=dict)  # lang -> state
     pages: dict = field(default_factory=dict)  # "drug/lang/paper" -> pages
+    skipped: set = field(default_factory=set)  # checks not run (--no-layout)
 
     def add(self, *args, **kw) -> None:
         self.problems.append(Problem(*args, **kw))
@@ -68,6 +69,8 @@ class Report:
         return [p for p in self.problems if p.level == "warning"]
 
     def status(self, check: str, drug: str, lang: str) -> str:
+        if check in self.skipped:
+            return "skipped"
         mine = [p for p in self.problems if p.check == check and p.drug in (None, drug) and p.lang in (None, lang)]
         if any(p.level == "error" for p in mine):
             return "ERROR"
@@ -98,6 +101,7 @@ class Report:
             "readability": self.grades,
             "translations": self.translations,
             "pages": self.pages,
+            "skipped": sorted(self.skipped),
         }
 
 
@@ -129,6 +133,8 @@ def run(*, drugs: list[str] | None = None, langs: list[str] | None = None, confi
         _structure(report, drug, mono, doc, today or _dt.date.today(), base, drug_dirs)
     if layout:
         _layout(report, [d for d in drugs if d in monos], langs, base)
+    else:
+        report.skipped.add("layout")
     return report
 
 
@@ -158,10 +164,28 @@ def _schema(report: Report, drugs: list[str], drug_dirs: list[Path]) -> dict:
 # ------------------------------------------------------------------------------ 2. translation state
 
 def _po(path: Path):
-    from babel.messages.pofile import read_po
+    """Babel's catalog of one file; a broken file is a CatalogError naming its file and line."""
+    from handouts.i18n.catalog import read_catalog
 
-    with path.open("rb") as fh:
-        return read_po(fh)
+    return read_catalog(path)
+
+
+def _loaded(report: Report, check: str, path: Path, lang: str):
+    """The catalog as a handout reads it, or None when it is broken: then the problem is
+    reported, once for all the checks (the first check to meet it reports it)."""
+    from handouts.i18n.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog(path, lang)
+    except CatalogError as err:
+        _report_broken(report, check, lang, err)
+        return None
+
+
+def _report_broken(report: Report, check: str, lang: str, err) -> None:
+    for p in err.problems:
+        if not any(q.where == p.where and q.what == p.what for q in report.problems):
+            report.add(check, "error", p.where, p.what, p.fix, None, lang)
 
 
 def _template_ids() -> dict[tuple[str | None, str], int]:
@@ -174,7 +198,7 @@ def _template_ids() -> dict[tuple[str | None, str], int]:
 
 
 def _translation(report: Report, lang: str, catalog_dirs: list[Path], monos: dict) -> None:
-    from handouts.i18n.catalog import load_catalog
+    from handouts.i18n.catalog import CatalogError
     from handouts.locate import display_path
 
     paths = i18n.catalog_paths(lang, catalog_dirs)
@@ -182,9 +206,14 @@ def _translation(report: Report, lang: str, catalog_dirs: list[Path], monos: dic
     expected = _template_ids()
     shipped = paths[-1] if paths else None
     for path in paths:
-        cat = _po(path)
         where = display_path(path)
-        review = load_catalog(path, lang).review
+        loaded = _loaded(report, "translation", path, lang)
+        if loaded is None:
+            state["catalogs"].append({"path": where, "review": None, "reviewed_by": None, "reviewed_on": None,
+                                      "broken": True})
+            continue
+        cat = _po(path)
+        review = loaded.review
         state["catalogs"].append({"path": where, "review": review.status, "reviewed_by": review.reviewer,
                                   "reviewed_on": review.date.isoformat() if review.date else None})
         present = {}
@@ -193,13 +222,14 @@ def _translation(report: Report, lang: str, catalog_dirs: list[Path], monos: dic
                 continue
             key = (m.context, m.id if isinstance(m.id, str) else m.id[0])
             present[key] = m
-            text = m.string if isinstance(m.string, str) else "".join(m.string)
+            # a plural entry with one form left empty is not translated either
+            forms = [m.string] if isinstance(m.string, str) else list(m.string)
             if m.fuzzy:
                 state["fuzzy"] += 1
                 report.add("translation", "error", f"{where}:{m.lineno}",
                            f"stale (fuzzy) translation of \"{_short(key[1])}\"",
                            "the English changed: update the translation and remove the fuzzy flag", None, lang)
-            elif not text.strip():
+            elif not all((s or "").strip() for s in forms):
                 state["missing"] += 1
                 report.add("translation", "error", f"{where}:{m.lineno}", f"missing translation of \"{_short(key[1])}\"",
                            "translate it", None, lang)
@@ -226,7 +256,11 @@ def _translation(report: Report, lang: str, catalog_dirs: list[Path], monos: dic
     for drug, (mono, _doc) in monos.items():
         if mono.path.resolve().parent == content_dir().resolve():
             continue  # shipped content: the template above lists its strings
-        tr = translator_for(lang, catalog_dirs, allow_fallback=True)
+        try:
+            tr = translator_for(lang, catalog_dirs, allow_fallback=True)
+        except CatalogError as err:  # reported above
+            _report_broken(report, "translation", lang, err)
+            break
         localize(mono, tr)
         for p in tr.problems:
             report.add("translation", "error", display_path(paths[0]) if paths else lang,
@@ -242,6 +276,8 @@ def _consistency(report: Report, lang: str, catalog_dirs: list[Path], monos: dic
 
     brands = {drug: list(m.brand_names) for drug, (m, _d) in monos.items()}
     for path in i18n.catalog_paths(lang, catalog_dirs):
+        if _loaded(report, "consistency", path, lang) is None:
+            continue  # a broken catalog is one problem, reported once
         for m in check_catalog(path, brands):
             line = str(m)
             where, _, rest = line.partition(": ")
@@ -262,6 +298,8 @@ def _glyphs(report: Report, lang: str, catalog_dirs: list[Path]) -> None:
     family = load_styles(styles_path()).family_for(lang)
     cover = coverage_for(family)
     for path in i18n.catalog_paths(lang, catalog_dirs):
+        if _loaded(report, "glyphs", path, lang) is None:
+            continue  # a broken catalog is one problem, reported once
         for m in _po(path):
             if not m.id:
                 continue
@@ -320,10 +358,13 @@ def _readability(report: Report, drug: str, mono, doc, catalog_dirs: list[Path] 
 def _spanish(report: Report, drug: str, mono, catalog_dirs: list[Path]) -> None:
     import textstat
 
-    from handouts.i18n.catalog import translator_for
+    from handouts.i18n.catalog import CatalogError, translator_for
     from handouts.i18n.localize import localize
 
-    tr = translator_for("es", catalog_dirs, allow_fallback=True)
+    try:
+        tr = translator_for("es", catalog_dirs, allow_fallback=True)
+    except CatalogError:
+        return  # a broken catalog is reported once, by the translation check
     loc = localize(mono, tr)
     grades = report.grades.setdefault(drug, {}).setdefault("es", {})
     textstat.set_lang("es")
@@ -397,6 +438,8 @@ def _structure(report: Report, drug: str, mono, doc, today: _dt.date, base, drug
 # ------------------------------------------------------------------------------ 7. layout
 
 def _layout(report: Report, drugs: list[str], langs: list[str], base) -> None:
+    """Every handout laid out on both papers, in regular and large print: it fits, its text
+    does not overlap other text, the body is large enough, and the page count is kept."""
     from dataclasses import replace as _replace
 
     from handouts.errors import HandoutsError
@@ -410,27 +453,63 @@ def _layout(report: Report, drugs: list[str], langs: list[str], base) -> None:
             report.add("layout", "error", "templates/styles.toml",
                        f"body text {body:g} pt{' in large print' if large else ''}",
                        f"set it to {minimum:g} pt or more")
-    import pypdfium2 as pdfium
-
     for drug in drugs:
         for lang in langs:
-            for paper in ("letter", "a4"):
-                try:
-                    pdf = make_handout(_replace(base, drug=drug, lang=lang, paper=paper, allow_fallback=True)).pdf
-                except HandoutsError as err:
-                    report.add("layout", "error", f"{drug}/{lang}/{paper}", err.message, "fix what it names", drug, lang)
-                    continue
-                except Exception as err:  # a flowable too large for any frame (ReportLab's LayoutError)
-                    report.add("layout", "error", f"{drug}/{lang}/{paper}", f"does not fit the page: {_short(str(err))}",
-                               "shorten the text or split the list", drug, lang)
-                    continue
-                doc = pdfium.PdfDocument(pdf)
-                pages = len(doc)
-                doc.close()
-                report.pages[f"{drug}/{lang}/{paper}"] = pages
-                if paper == "letter" and pages > MAX_PAGES:
-                    report.add("layout", "error", f"{drug}/{lang}/{paper}", f"{pages} pages on Letter",
-                               f"the standard handout takes at most {MAX_PAGES}: shorten the text", drug, lang)
+            for large in (False, True):
+                for paper in ("letter", "a4"):
+                    where = f"{drug}/{lang}/{paper}{'/large-print' if large else ''}"
+                    req = _replace(base, drug=drug, lang=lang, paper=paper, large_print=large, allow_fallback=True)
+                    try:
+                        pdf = make_handout(req).pdf
+                    except HandoutsError as err:
+                        report.add("layout", "error", where, err.message, "fix what it names", drug, lang)
+                        continue
+                    pages, overlaps = inspect_pdf(pdf)
+                    report.pages[where] = pages
+                    for page, first, second in overlaps[:3]:
+                        report.add("layout", "error", where,
+                                   f"page {page}: text drawn over other text (\"{_short(first, 30)}\" and "
+                                   f"\"{_short(second, 30)}\")",
+                                   "shorten the text or change the layout in templates/styles.toml", drug, lang)
+                    if paper == "letter" and not large and pages > MAX_PAGES:
+                        report.add("layout", "error", where, f"{pages} pages on Letter",
+                                   f"the standard handout takes at most {MAX_PAGES}: shorten the text", drug, lang)
+
+
+def inspect_pdf(pdf: bytes) -> tuple[int, list[tuple[int, str, str]]]:
+    """The page count, and every pair of text runs drawn over each other: (page, text, text).
+
+    The runs are the text boxes a PDF reader finds (pdfium); two runs overlap when they share
+    more than half of the taller one's height over a width of more than 1.5 pt. A mark on a
+    letter (a vowel sign above or below it) is smaller than that and is not counted.
+    """
+    import pypdfium2 as pdfium
+
+    found: list[tuple[int, str, str]] = []
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        pages = len(doc)
+        for number in range(pages):
+            page = doc[number]
+            text = page.get_textpage()
+            try:
+                boxes = [text.get_rect(i) for i in range(text.count_rects(0, -1))]
+                boxes.sort(key=lambda b: b[0])
+                for i, (l1, b1, r1, t1) in enumerate(boxes):
+                    for l2, b2, r2, t2 in boxes[i + 1:]:
+                        if l2 >= r1:
+                            break  # sorted by left edge: nothing further can overlap this one
+                        width = min(r1, r2) - max(l1, l2)
+                        height = min(t1, t2) - max(b1, b2)
+                        if width > 1.5 and height > 0.5 * max(t1 - b1, t2 - b2):
+                            found.append((number + 1, text.get_text_bounded(l1, b1, r1, t1).strip(),
+                                          text.get_text_bounded(l2, b2, r2, t2).strip()))
+            finally:
+                text.close()
+                page.close()
+    finally:
+        doc.close()
+    return pages, found
 
 
 def _short(text: str, n: int = 60) -> str:

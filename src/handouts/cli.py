@@ -79,10 +79,13 @@ def _parse_date(value: str | None) -> _dt.date | None:
 
 @app.command()
 def make(
-    drug: str = typer.Option(..., "--drug", "-d", help="The drug's generic name, e.g. baclofen."),
-    lang: str = typer.Option("en", "--lang", "-l", help="The handout's language, e.g. es or es-MX."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="PATH",
-                                       help="A folder or a .pdf file name (default: <drug>-<lang>.pdf here)."),
+    drug: str = typer.Option(..., "--drug", "-d",
+                             help="The drug's generic or brand name, e.g. baclofen or Lamictal."),
+    lang: str = typer.Option("en", "--lang", "-l",
+                             help="The handout's language: a tag or a name, e.g. es, es-MX or Spanish."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", metavar="PATH",
+                                      help="A folder (end it with / to make a new one) or a .pdf file name "
+                                           "(default: <drug>-<lang>.pdf here)."),
     paper: Optional[str] = typer.Option(None, "--paper", metavar="letter|a4",
                                         help="The clinic's paper (default: the config, else the machine's locale)."),
     large_print: bool = typer.Option(False, "--large-print", help="Large print: body text 18 pt."),
@@ -109,11 +112,12 @@ def make(
 ) -> None:
     """Make one handout as a PDF; with --patient and the dose options, a personal one."""
     from handouts.config import load_config
+    from handouts.errors import shown
     from handouts.handout import Request, make_handout
     from handouts.output import made_message, output_path, write_atomic
 
     if paper is not None and paper.lower() not in ("letter", "a4"):
-        raise UsageError(f"--paper: unknown paper '{paper}'; use letter or a4")
+        raise UsageError(f"--paper: unknown paper '{shown(paper)}'; use letter or a4")
     request = Request(
         drug=drug, lang=lang, paper=paper, large_print=large_print, print_date=_parse_date(date),
         allow_fallback=allow_fallback, config=load_config(config),
@@ -122,8 +126,12 @@ def make(
         personal=_personal(patient=patient, prescriber=prescriber, dose=dose, form=form, times=times,
                            food=food, start=start),
     )
+    if out:
+        output_path(out, "handout.pdf")  # a bad --out is found before anything is made
     result = make_handout(request)
     path = write_atomic(output_path(out, result.filename), result.pdf)
+    for note in result.notes:  # a brand name's drug, why this paper
+        typer.echo(f"handouts: {note}", err=True)
     typer.echo(made_message(path, result))
 
 
@@ -138,8 +146,10 @@ RateOpt = typer.Option(None, "--rate", metavar="N", min=1, help="At most N messa
 
 @app.command()
 def email(
-    drug: str = typer.Option(..., "--drug", "-d", help="The drug's generic name, e.g. baclofen."),
-    lang: str = typer.Option("en", "--lang", "-l", help="The patient's language, e.g. es."),
+    drug: str = typer.Option(..., "--drug", "-d",
+                             help="The drug's generic or brand name, e.g. baclofen or Lamictal."),
+    lang: str = typer.Option("en", "--lang", "-l",
+                             help="The patient's language: a tag or a name, e.g. es or Spanish."),
     to: str = typer.Option(..., "--to", metavar="ADDRESS", help="The patient's email address."),
     paper: Optional[str] = typer.Option(None, "--paper", metavar="letter|a4", help="Paper of the attached PDF."),
     large_print: bool = typer.Option(False, "--large-print", help="Large print: body text 18 pt."),
@@ -168,15 +178,17 @@ def email(
     A handout already sent to this address is not sent again (--resend to do so).
     """
     import os
+    from dataclasses import replace
 
     from handouts import mail
     from handouts.config import load_config
+    from handouts.errors import shown
     from handouts.handout import Request, handout_markup, make_handout
 
     cfg = load_config(config)
     settings = mail.settings_from(cfg)
     if paper is not None and paper.lower() not in ("letter", "a4"):
-        raise UsageError(f"--paper: unknown paper '{paper}'; use letter or a4")
+        raise UsageError(f"--paper: unknown paper '{shown(paper)}'; use letter or a4")
     try:
         address = mail.check_address(to, "--to")
     except mail.AddressError as err:
@@ -195,6 +207,7 @@ def email(
                            food=food, start=start),
     )
     result = make_handout(request)
+    request = replace(request, drug=result.drug, lang=result.lang)  # a brand or a language's name resolved
     prepared = handout_markup(request)
     key = mail.message_key(address, result.drug, result.lang, result.pdf)
     msg = mail.compose(to=address, pdf=result.pdf, prepared=prepared, drug=result.drug, lang=result.lang,
@@ -208,6 +221,8 @@ def email(
     finally:
         if ledger:
             ledger.close()
+    for note in result.notes:  # a brand name's drug, why this paper
+        typer.echo(f"handouts: {note}", err=True)
     typer.echo(report.summary())
     if not report.ok:
         raise typer.Exit(1)
@@ -228,6 +243,8 @@ def batch(
                                           help="Send the print file to this CUPS queue (lp)."),
     strict: bool = typer.Option(False, "--strict", help="Check every row first; make nothing if any row is bad."),
     force: bool = typer.Option(False, "--force", help="Make every handout again, even those already up to date."),
+    wait: bool = typer.Option(False, "--wait", help="If another batch is writing to the same --out folder, "
+                              "wait for it to finish (default: stop with an error)."),
     workers: int = typer.Option(0, "--workers", "-j", min=0, help="Parallel processes (default: the number of cores)."),
     paper: Optional[str] = typer.Option(None, "--paper", metavar="letter|a4",
                                         help="Paper for rows without a paper column value."),
@@ -259,8 +276,11 @@ def batch(
     from handouts import batch as _batch
     from handouts.config import load_config
 
+    from handouts.errors import shown
+    from handouts.output import check_file_target
+
     if paper is not None and paper.lower() not in ("letter", "a4"):
-        raise UsageError(f"--paper: unknown paper '{paper}'; use letter or a4")
+        raise UsageError(f"--paper: unknown paper '{shown(paper)}'; use letter or a4")
     out_dir = out or Path.cwd() / (csv_file.stem or "handouts")
     cfg = load_config(config)
     if (encrypt or dry_run or resend or state or rate or insecure_smtp) and not send_email:
@@ -275,51 +295,68 @@ def batch(
         if rate:
             settings = _replace(settings, rate=rate)
         mail.check_settings(settings, insecure_smtp, dry_run is not None)
+    # everything that can be checked before a handout is made is checked now
+    if printer and print_file is None:
+        print_file = out_dir / "print.pdf"
+    if print_file is not None and print_file.resolve().parent != out_dir.resolve():
+        check_file_target(print_file, "--print-file")
+    if printer:
+        _batch.check_printer(printer)
     opts = _batch.Options(out=out_dir, paper=paper, large_print=large_print, print_date=_parse_date(date),
                           allow_fallback=allow_fallback, require_reviewed=require_reviewed,
                           config=cfg, content_dirs=tuple(p for p in [content] if p),
                           locales_dirs=tuple(p for p in [locales] if p), email=send_email, encrypt=encrypt)
     rows = _batch.read_csv(csv_file)
-    count = min(workers or os.cpu_count() or 1, max(1, len(rows)))
-    with _batch.Workers(count if count > 1 and len(rows) > 1 else 1) as pool:
-        jobs, outcome = _batch.check_rows(rows, opts)
-        report = _Report(len(jobs), sys.stderr.isatty())
-        if strict and outcome.failed:
-            for row in sorted(outcome.failed):
-                typer.echo(outcome.failed[row], err=True)
-            typer.echo(f"--strict: {len(outcome.failed)} bad rows; nothing made. Fix them and run again.", err=True)
-            raise typer.Exit(1)
-        if printer and print_file is None:
-            print_file = out_dir / "print.pdf"
-        out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        pf = _batch.open_print_file(print_file, duplex=duplex, copies=copies) if print_file else None
-        try:
-            with report:
-                _batch.build(jobs, out_dir, outcome, workers=pool, force=force, progress=report.step, print_to=pf)
-        except KeyboardInterrupt:
-            if pf is not None:
-                pf.abort()
-            typer.echo(f"interrupted: {outcome.summary()}; run the same command again to finish", err=True)
-            raise typer.Exit(130)
-        except BaseException:
-            if pf is not None:
-                pf.abort()
-            raise
-    if pf is not None:
-        pages = _batch.finish_print_file(pf, outcome)
-        if pages:
-            typer.echo(f"print file: {print_file} ({pages} pages)")
-            if printer:
-                typer.echo(f"sent to {printer}: {_batch.send_to_printer(print_file, printer)}")
-        else:
-            typer.echo("print file: not written (no handout was made)", err=True)
-    mailed = None
-    if send_email:
-        from handouts import mail
+    say = lambda line: typer.echo(line, err=True)  # noqa: E731
+    with _batch.output_folder(out_dir, wait=wait, say=say):
+        if print_file is not None:
+            check_file_target(print_file, "--print-file")
+        if send_email:
+            from handouts import mail
 
-        mailed = _batch.email_rows(jobs, outcome, config=cfg, settings=settings,
-                                   state=mail.state_folder(state, settings, out_dir), insecure=insecure_smtp,
-                                   resend=resend, dry_run=dry_run, encrypt=encrypt, say=typer.echo)
+            if dry_run is not None:
+                mail.dry_run_folder(dry_run)
+            else:  # the send ledger can be opened: found now, not after every handout is made
+                mail.Ledger(mail.state_folder(state, settings, out_dir)).close()
+        count = min(workers or os.cpu_count() or 1, max(1, len(rows)))
+        with _batch.Workers(count if count > 1 and len(rows) > 1 else 1) as pool:
+            jobs, outcome, note = _batch.check_rows(rows, opts)
+            if note:
+                say(f"handouts: {note}")
+            report = _Report(len(jobs), sys.stderr.isatty())
+            if strict and outcome.failed:
+                for row in sorted(outcome.failed):
+                    typer.echo(outcome.failed[row], err=True)
+                typer.echo(f"--strict: {len(outcome.failed)} bad rows; nothing made. Fix them and run again.", err=True)
+                raise typer.Exit(1)
+            pf = _batch.open_print_file(print_file, duplex=duplex, copies=copies) if print_file else None
+            try:
+                with report:
+                    _batch.build(jobs, out_dir, outcome, workers=pool, force=force, progress=report.step, print_to=pf)
+            except KeyboardInterrupt:
+                if pf is not None:
+                    pf.abort()
+                typer.echo(f"interrupted: {outcome.summary()}; run the same command again to finish", err=True)
+                raise typer.Exit(130)
+            except BaseException:
+                if pf is not None:
+                    pf.abort()
+                raise
+        if pf is not None:
+            pages = _batch.finish_print_file(pf, outcome)
+            if pages:
+                typer.echo(f"print file: {print_file} ({pages} pages)")
+                if printer:
+                    typer.echo(f"sent to {printer}: {_batch.send_to_printer(print_file, printer)}")
+            else:
+                typer.echo("print file: not written (no handout was made)", err=True)
+        mailed = None
+        if send_email:
+            from handouts import mail
+
+            mailed = _batch.email_rows(jobs, outcome, config=cfg, settings=settings,
+                                       state=mail.state_folder(state, settings, out_dir), insecure=insecure_smtp,
+                                       resend=resend, dry_run=dry_run, encrypt=encrypt, say=typer.echo)
     for row in sorted(outcome.failed):
         typer.echo(outcome.failed[row], err=True)
     typer.echo(f"{outcome.summary()}; handouts in {out_dir}")
@@ -446,13 +483,29 @@ def fonts_prepare(
 
 
 def _fail(message: str, code: int, details: list[str] | None = None) -> None:
-    typer.echo(f"handouts: error: {message}", err=True)
+    from handouts.errors import one_line
+
+    # whatever a message holds (a path, a value someone typed), it stays one line on a terminal
+    typer.echo(f"handouts: error: {one_line(message)}", err=True)
     for line in details or []:
-        typer.echo(f"  {line}", err=True)
+        typer.echo(f"  {one_line(line)}", err=True)
     sys.exit(code)
 
 
+def _where(err: BaseException) -> str:
+    """The place in handouts' own code where an unexpected error came from (file:line)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if "handouts" in f.filename.replace("\\", "/")]
+    if not frames:
+        return "?"
+    frame = frames[-1]
+    return f"{frame.filename.replace(chr(92), '/').rsplit('/handouts/', 1)[-1]}:{frame.lineno}"
+
+
 def main(argv: list[str] | None = None) -> None:
+    import os
+
     try:
         rv = app(args=argv, prog_name="handouts", standalone_mode=False)
     except HandoutsError as err:
@@ -460,12 +513,28 @@ def main(argv: list[str] | None = None) -> None:
         _fail(err.message, err.exit_code, details)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
-    except Exception as err:  # the command-line parser's own usage errors
-        if hasattr(err, "format_message") and hasattr(err, "exit_code"):
+    except BrokenPipeError:  # the reader of the output went away (| head): nothing more to say
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        finally:
+            sys.exit(1)
+    except Exception as err:
+        if hasattr(err, "format_message") and hasattr(err, "exit_code"):  # the parser's own usage errors
             ctx = getattr(err, "ctx", None)
             where = getattr(ctx, "command_path", "handouts") if ctx else "handouts"
             _fail(f"{err.format_message()} (see '{where} --help')", int(err.exit_code))
         if type(err).__name__ == "Abort":
             _fail("aborted", 1)
-        raise
+        if os.environ.get("HANDOUTS_DEBUG"):
+            raise
+        if isinstance(err, ImportError):  # a broken installation
+            from handouts.errors import shown
+
+            _fail(f"a package handouts needs cannot be loaded ({shown(err, 100)}); reinstall handouts "
+                  "(pip install --force-reinstall handouts)", 1)
+        if isinstance(err, OSError) and err.strerror:
+            _fail(f"{err.strerror}; check the files and folders given, and the free disk space", 1)
+        # a fault of handouts itself: one line, and no detail that could hold a patient's data
+        _fail(f"internal error ({err.__class__.__name__} at {_where(err)}); nothing was written. Please report "
+              "it with the command you ran (set HANDOUTS_DEBUG=1 to see the details)", 70)
     sys.exit(rv if isinstance(rv, int) else 0)

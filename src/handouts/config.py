@@ -69,7 +69,18 @@ class Config:
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise TypeError("text")
+    if any(_control(ch) for ch in value):
+        # a line break in a name could add a line to an email header or a log
+        raise TypeError("one line of text, without line breaks or control characters")
     return value.strip()
+
+
+def _control(ch: str) -> bool:
+    import unicodedata
+
+    from handouts.errors import BIDI_CONTROLS
+
+    return ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Zl", "Zp")
 
 
 def _paper(value: Any) -> str:
@@ -87,6 +98,8 @@ def _bool(value: Any) -> bool:
 def _path(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise TypeError("a file or folder path")
+    if any(_control(ch) for ch in value):
+        raise TypeError("a file or folder path, without line breaks or control characters")
     return value
 
 
@@ -144,7 +157,9 @@ def load_config(path: Path | None) -> Config:
         if not candidate.is_file():
             return Config()
         path = candidate
-    where = str(path)
+    from handouts.locate import display_path
+
+    where = display_path(Path(path))
     import tomllib  # only when there is a config file to read
 
     try:
@@ -172,7 +187,10 @@ def load_config(path: Path | None) -> Config:
             try:
                 values[section][key] = check(value)
             except TypeError as expected:
-                raise ConfigError(f"{where}: {section}.{key}: expected {expected}, got {_kind(value)} {value!r}") from None
+                from handouts.errors import shown
+
+                raise ConfigError(f"{where}: {section}.{key}: expected {expected}, "
+                                  f"got {_kind(value)} {shown(repr(value))}") from None
     base = Path(path).resolve().parent
     clinic = values.get("clinic", {})
     opts = values.get("handouts", {})
@@ -201,7 +219,8 @@ def load_config(path: Path | None) -> Config:
 
 
 def _email_settings(e: dict[str, Any], rel, base: Path) -> EmailSettings:
-    state = (base / e["state"]).resolve() if e.get("state") else None
+    # (not resolved: a state folder that is a symbolic link must be seen, and refused)
+    state = Path(os.path.abspath(base / e["state"])) if e.get("state") else None
     return EmailSettings(
         host=e.get("host"), port=e.get("port"), security=e.get("security", "starttls"),
         username=e.get("username"), password_env=e.get("password_env", "HANDOUTS_SMTP_PASSWORD"),
@@ -211,26 +230,34 @@ def _email_settings(e: dict[str, Any], rel, base: Path) -> EmailSettings:
     )
 
 
+def paper_locale(environ: dict[str, str] | None = None) -> str | None:
+    """The locale that decides the paper: the first of LC_ALL, LC_PAPER and LANG that is set."""
+    env = os.environ if environ is None else environ
+    return next((value for var in ("LC_ALL", "LC_PAPER", "LANG") if (value := env.get(var))), None)
+
+
+def locale_territory(locale: str | None) -> tuple[str | None, bool]:
+    """A locale's territory, and whether the locale names it: ``en_US.UTF-8`` -> ('US', True);
+    ``en.UTF-8`` -> ('US', False) (CLDR's likely territory); ``C.UTF-8``, ``POSIX`` -> (None, False)."""
+    if not locale:
+        return None, False
+    name = locale.split(".")[0].split("@")[0]
+    if name in ("C", "POSIX"):
+        return None, False
+    parts = name.replace("-", "_").split("_")
+    if len(parts) > 1 and parts[1].isalpha() and len(parts[1]) == 2:
+        return parts[1].upper(), True
+    try:
+        from babel import Locale
+
+        return Locale.parse(parts[0]).territory or _likely_territory(parts[0]), False
+    except (ValueError, LookupError):
+        return None, False
+
+
 def machine_territory(environ: dict[str, str] | None = None) -> str | None:
     """The territory of the machine's paper locale (LC_ALL, LC_PAPER, LANG), e.g. 'US'."""
-    env = os.environ if environ is None else environ
-    for var in ("LC_ALL", "LC_PAPER", "LANG"):
-        value = env.get(var)
-        if not value:
-            continue
-        name = value.split(".")[0].split("@")[0]
-        if name in ("C", "POSIX"):
-            return None
-        parts = name.replace("-", "_").split("_")
-        if len(parts) > 1 and parts[1].isalpha() and len(parts[1]) == 2:
-            return parts[1].upper()
-        try:
-            from babel import Locale
-
-            return Locale.parse(parts[0]).territory or _likely_territory(parts[0])
-        except (ValueError, LookupError):
-            return None
-    return None
+    return locale_territory(paper_locale(environ))[0]
 
 
 def _likely_territory(language: str) -> str | None:

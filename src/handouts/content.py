@@ -137,10 +137,35 @@ def _yaml_loader():
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+#: a content file is a few kilobytes; anything this large is not one
+MAX_CONTENT_BYTES = 1_000_000
+
+
+def refuse_aliases(text: str, where: str) -> None:
+    """Content files need no YAML anchors or aliases (``&a``, ``*a``), and a file of nested
+    aliases can grow to gigabytes when read ("billion laughs"): refuse them, before reading."""
+    import yaml
+
+    if len(text) > MAX_CONTENT_BYTES:
+        raise ContentError(f"{where}: the file is {len(text):,} characters, larger than any content file "
+                           f"({MAX_CONTENT_BYTES:,} at most); check that it is the right file")
+    if "&" not in text and "*" not in text:
+        return
+    try:
+        for token in yaml.scan(text, Loader=_yaml_loader()):
+            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+                line = token.start_mark.line + 1
+                raise ContentError(f"{where}:{line}: a YAML anchor or alias ({'*' if isinstance(token, yaml.AliasToken) else '&'}"
+                                   f"{token.value}); write the value out in full instead")
+    except yaml.MarkedYAMLError:
+        return  # a syntax error: parsing reports it with its line
+
+
 def parse_yaml(text: str, where: str) -> _Doc:
     """Parse YAML keeping the line of every value (path -> 1-based line)."""
     import yaml
 
+    refuse_aliases(text, where)
     loader = _yaml_loader()(text)
     try:
         node = loader.get_single_node()

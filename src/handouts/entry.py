@@ -85,9 +85,11 @@ def _cached_make(args: list[str]) -> bool:
         result = cached_handout(req)
         if result is None:
             return False
-        path = write_atomic(output_path(Path(opts["out"]) if "out" in opts else None, result.filename), result.pdf)
+        path = write_atomic(output_path(opts.get("out"), result.filename), result.pdf)
     except (HandoutsError, ValueError, OSError):
         return False  # the full command line says what is wrong
+    for note in result.notes:  # the same notes as the full command line's
+        sys.stderr.write(f"handouts: {note}\n")
     sys.stdout.write(made_message(path, result) + "\n")
     return True
 

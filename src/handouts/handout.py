@@ -6,14 +6,14 @@ I/O only at the ends (reading content, catalogs, templates; the caller writes th
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from handouts import i18n
-from handouts.config import Config, default_paper
-from handouts.errors import UsageError
-from handouts.locate import check_drug_id, content_dirs, find_monograph
+from handouts.config import Config
+from handouts.errors import UsageError, shown
+from handouts.locate import content_dirs, find_monograph, resolve_drug
 
 if TYPE_CHECKING:
     from handouts.personal import Personal
@@ -44,6 +44,8 @@ class Result:
     filename: str
     fallback_count: int  # strings printed in English in place of a translation
     unreviewed: bool
+    #: one-line notes for standard error, e.g. "Lamictal is lamotrigine" (the command prefixes "handouts: ")
+    notes: tuple[str, ...] = ()
 
 
 def resolve_dirs(req: Request) -> tuple[list[Path], list[Path]]:
@@ -56,10 +58,35 @@ def resolve_dirs(req: Request) -> tuple[list[Path], list[Path]]:
 
 
 def resolve_paper(req: Request) -> str:
-    paper = (req.paper or req.config.paper or default_paper()).lower()
-    if paper not in ("letter", "a4"):
-        raise UsageError(f"unknown paper '{req.paper}'; use letter or a4")
-    return paper
+    """The request's paper: --paper, else the clinic's config, else the machine's locale."""
+    return paper_choice(req)[0]
+
+
+def paper_choice(req: Request, environ: dict[str, str] | None = None) -> tuple[str, str | None]:
+    """(paper, note): the note says why, when the paper comes from a machine locale that names
+    no country (``LANG=C.UTF-8``, unset): "paper: A4 (the machine's locale C.UTF-8 names no
+    country); set paper = ..." -- shown once per command on standard error. None otherwise."""
+    from handouts.config import LETTER_TERRITORIES, locale_territory, paper_locale
+
+    chosen = req.paper or req.config.paper
+    if chosen:
+        if chosen.lower() not in ("letter", "a4"):
+            raise UsageError(f"unknown paper '{shown(chosen)}'; use letter or a4")
+        return chosen.lower(), None
+    locale = paper_locale(environ)
+    territory, named = locale_territory(locale)
+    paper = "letter" if territory in LETTER_TERRITORIES else "a4"
+    if named:
+        return paper, None
+    if locale is None:
+        why = "no locale is set: LC_ALL, LC_PAPER and LANG are empty"
+    elif territory:
+        why = f"the machine's locale {shown(locale)} names no country; taken as {territory}"
+    else:
+        why = f"the machine's locale {shown(locale)} names no country"
+    other = "a4" if paper == "letter" else "letter"
+    return paper, (f"paper: {'Letter' if paper == 'letter' else 'A4'} ({why}); set paper = \"{other}\" "
+                   f"in handouts.toml [handouts], or use --paper {other}")
 
 
 def check_reviewed(lang: str, catalog_dirs: list[Path]) -> None:
@@ -113,6 +140,7 @@ def _prepared(req: Request, lang: str, path: Path, catalog_dirs: list[Path], eng
 
 @dataclass(frozen=True)
 class _Resolved:
+    request: Request  # with the drug's id and the language's tag (a brand or a language's name resolved)
     path: Path
     lang: str
     paper: str
@@ -120,14 +148,16 @@ class _Resolved:
     bilingual: bool
     filename: str
     cache_key: str | None  # None: a personal handout, never cached
+    notes: tuple[str, ...]  # for standard error: a brand name's drug, why this paper
 
 
 def _resolve(req: Request) -> _Resolved:
-    check_drug_id(req.drug)
     drug_dirs, catalog_dirs = resolve_dirs(req)
-    path = find_monograph(req.drug, drug_dirs)
+    drug, drug_note = resolve_drug(req.drug, drug_dirs)
+    path = find_monograph(drug, drug_dirs)
     lang = i18n.negotiate_language(req.lang, catalog_dirs)
-    paper = resolve_paper(req)
+    req = replace(req, drug=drug, lang=lang)
+    paper, paper_note = paper_choice(req)
     if req.require_reviewed or req.config.require_reviewed:
         check_reviewed(lang, catalog_dirs)
     bilingual = req.bilingual and lang != i18n.SOURCE_LANGUAGE
@@ -140,7 +170,8 @@ def _resolve(req: Request) -> _Resolved:
 
         catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, catalog_dirs)
         cache_key = pdfcache.key(req, lang, paper, path, catalogs, templates_dir())
-    return _Resolved(path, lang, paper, catalog_dirs, bilingual, f"{req.drug}{suffix}.pdf", cache_key)
+    notes = tuple(n for n in (drug_note, paper_note) if n)
+    return _Resolved(req, path, lang, paper, catalog_dirs, bilingual, f"{drug}{suffix}.pdf", cache_key, notes)
 
 
 def _from_cache(req: Request, r: _Resolved) -> Result | None:
@@ -158,14 +189,19 @@ def _from_cache(req: Request, r: _Resolved) -> Result | None:
 
 def cached_handout(req: Request) -> Result | None:
     """The handout if the same request was made before (see :mod:`handouts.pdfcache`), else None."""
-    return _from_cache(req, _resolve(req))
+    r = _resolve(req)
+    hit = _from_cache(r.request, r)
+    return replace(hit, notes=r.notes) if hit is not None else None
 
 
 def make_handout(req: Request) -> Result:
+    """Make one handout. ``req.drug`` may be a brand name and ``req.lang`` a language's name;
+    the result has the drug's id and the language's tag, and ``notes`` for standard error."""
     r = _resolve(req)
-    hit = _from_cache(req, r)
+    hit = _from_cache(r.request, r)
     if hit is not None:
-        return hit
+        return replace(hit, notes=r.notes)
+    req = r.request
     lang, paper, path, catalog_dirs, bilingual, filename, cache_key = (
         r.lang, r.paper, r.path, r.catalog_dirs, r.bilingual, r.filename, r.cache_key)
 
@@ -174,8 +210,14 @@ def make_handout(req: Request) -> Result:
     parts = [prepared]
     if bilingual:
         parts.append(_prepared(req, i18n.SOURCE_LANGUAGE, path, catalog_dirs))
-    pdf = render_pdf(parts, paper=paper, large_print=req.large_print,
-                     author=req.config.clinic.name or "handouts", fit=bool(req.personal))
+    from handouts.errors import PageOverflowError
+
+    try:
+        pdf = render_pdf(parts, paper=paper, large_print=req.large_print,
+                         author=req.config.clinic.name or "handouts", fit=bool(req.personal))
+    except PageOverflowError as err:
+        raise PageOverflowError(f"the {req.drug} handout in '{lang}' cannot be laid out: {err.message}",
+                                block=err.block) from None
     if cache_key is not None:
         from handouts import pdfcache
 
@@ -188,10 +230,11 @@ def make_handout(req: Request) -> Result:
         filename=filename,
         fallback_count=prepared.fallbacks,
         unreviewed=prepared.unreviewed,
+        notes=r.notes,
     )
 
 
 def handout_markup(req: Request):
     """The patient's handout as prepared markup (for the email's HTML part)."""
     r = _resolve(req)
-    return _prepared(req, r.lang, r.path, r.catalog_dirs)
+    return _prepared(r.request, r.lang, r.path, r.catalog_dirs)

@@ -221,10 +221,14 @@ class PrintFile:
         self.duplex = duplex
         self.copies = max(1, copies)
         self.title = title
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            raise OutputError(f"cannot write {self.path}: the folder {folder} does not exist")
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        from handouts.output import check_file_target
+
+        folder = check_file_target(self.path, "--print-file")
+        try:
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        except OSError as err:
+            raise OutputError(f"--print-file {self.path}: cannot write in {folder}: {err.strerror}; "
+                              "choose a folder you can write to") from None
         self._fh: BinaryIO = os.fdopen(fd, "wb")
         self._offsets: list[int] = [0]  # index = object number; 0 is the free head
         self._kids: list[int] = []
@@ -327,16 +331,24 @@ class PrintFile:
             fh.write(b"%010d 00000 n \n" % off)
         fh.write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
                  % (len(self._offsets), catalog, info, xref))
-        fh.flush()
-        os.fsync(fh.fileno())
-        fh.close()
-        os.chmod(self._tmp, 0o600)
-        os.replace(self._tmp, self.path)
+        try:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            os.chmod(self._tmp, 0o600)
+            os.replace(self._tmp, self.path)
+        except OSError as err:
+            self.abort()
+            raise OutputError(f"--print-file {self.path}: cannot write it: {err.strerror}; the handouts "
+                              "themselves are made: choose another --print-file and run the batch again") from None
         return self.path
 
     def abort(self) -> None:
         try:
-            self._fh.close()
+            if not self._fh.closed:
+                self._fh.close()
+        except OSError:
+            pass
         finally:
             try:
                 os.unlink(self._tmp)

@@ -73,12 +73,22 @@ class Personal:
         return [self.patient, self.prescriber, self.dose.as_key() if self.dose else None]
 
 
+def clean_name(value: str) -> str:
+    """A name as it is printed: directional controls (embeddings, overrides, isolates and
+    marks, which could reorder the text around it) removed, white space collapsed."""
+    from handouts.errors import BIDI_CONTROLS
+
+    value = "".join(ch for ch in value if ch not in BIDI_CONTROLS)
+    return " ".join(value.split())
+
+
 def _name(field: str, value: str) -> str:
-    value = " ".join(value.split())
-    if len(value) > MAX_NAME:
-        raise FieldError(field, f"longer than {MAX_NAME} characters; shorten it")
+    """A name as printed: control characters refused, then :func:`clean_name`."""
+    value = clean_name(value)  # (a line break in a spreadsheet's cell becomes a space)
     if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
         raise FieldError(field, "contains control characters; retype it")
+    if len(value) > MAX_NAME:
+        raise FieldError(field, f"longer than {MAX_NAME} characters; shorten it")
     return value
 
 
@@ -87,13 +97,13 @@ def parse_amount(value: str) -> Decimal:
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise FieldError("dose", f"'{value}' is not a number; write the amount per dose, e.g. 1, 0.5 or 5") from None
+        raise FieldError("dose", "not a number; write the amount per dose, e.g. 1, 0.5 or 5") from None
     if not amount.is_finite() or amount <= 0:
-        raise FieldError("dose", f"'{value}' must be more than 0")
+        raise FieldError("dose", "must be more than 0; write the amount per dose, e.g. 1, 0.5 or 5")
     if amount > 1000:
-        raise FieldError("dose", f"'{value}' is too large for one dose; check the amount and the form")
+        raise FieldError("dose", "too large for one dose; check the amount and the form")
     if amount.as_tuple().exponent < -2:
-        raise FieldError("dose", f"'{value}' has more than 2 decimals; round it as the label says")
+        raise FieldError("dose", "more than 2 decimals; round it as the label says")
     return amount.normalize() if amount == amount.to_integral() else amount
 
 
@@ -101,7 +111,7 @@ def parse_form(value: str) -> str:
     key = value.strip().lower()
     key = _FORM_ALIASES.get(key, key)
     if key not in FORMS:
-        raise FieldError("form", f"unknown form '{value}'; use one of: {', '.join(FORMS)}")
+        raise FieldError("form", f"not a form handouts knows; use one of: {', '.join(FORMS)}")
     return key
 
 
@@ -111,15 +121,15 @@ def parse_times(value: str) -> tuple[tuple[str, ...], int]:
     if re.fullmatch(r"\d+", text):
         n = int(text)
         if not 1 <= n <= MAX_TIMES_PER_DAY:
-            raise FieldError("times", f"'{value}' times a day: use 1 to {MAX_TIMES_PER_DAY}")
+            raise FieldError("times", f"too many or too few times a day: use 1 to {MAX_TIMES_PER_DAY}")
         return (), n
     names = [_TIME_ALIASES.get(t.strip(), t.strip()) for t in re.split(r"[,;/+ ]+", text) if t.strip()]
     unknown = [n for n in names if n not in TIMES]
     if unknown or not names:
-        raise FieldError("times", f"'{value}': write a number of times a day (e.g. 3) or times of day "
+        raise FieldError("times", f"write a number of times a day (e.g. 3) or times of day "
                                   f"from {', '.join(TIMES)} (e.g. morning,evening)")
     if len(set(names)) != len(names):
-        raise FieldError("times", f"'{value}' names a time of day twice")
+        raise FieldError("times", "names a time of day twice; name each once")
     return tuple(t for t in TIMES if t in names), 0
 
 
@@ -128,7 +138,7 @@ def parse_food(value: str) -> str:
     key = {"with food": "with", "without food": "without", "empty stomach": "without",
            "with or without": "either", "with or without food": "either", "any": "either"}.get(key, key)
     if key not in FOOD:
-        raise FieldError("food", f"unknown value '{value}'; use with, without or either")
+        raise FieldError("food", "use with, without or either")
     return key
 
 
@@ -136,7 +146,7 @@ def parse_start(value: str) -> _dt.date:
     try:
         return _dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise FieldError("start", f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2026-12-01") from None
+        raise FieldError("start", "not a date; use YYYY-MM-DD, e.g. 2026-12-01") from None
 
 
 def personal_from_fields(fields: Mapping[str, str | None]) -> Personal:

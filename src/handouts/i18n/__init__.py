@@ -53,23 +53,48 @@ def available_languages(dirs: Iterable[Path]) -> list[str]:
     return sorted(langs)
 
 
-def negotiate_language(requested: str, dirs: Iterable[Path]) -> str:
-    """The available language for a tag like ``es``, ``es-MX`` or ``es_MX``, or a UsageError."""
+#: the shape of a BCP 47 tag (or one written with underscores)
+_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+def negotiate_language(requested: str, dirs: Iterable[Path], *, echo: bool = True) -> str:
+    """The available language for a tag or a name, or a one-line UsageError.
+
+    Tags: ``es``, ``es-MX``, ``es_MX``, ``zh-TW``, ``fil`` (CLDR's likely subtags pick the
+    catalog). Names, in English or in the language itself, without regard to case or
+    accents: ``Spanish``, ``Español``, ``Farsi``, ``Simplified Chinese`` (see
+    :mod:`handouts.i18n.names`). An ambiguous name (``Chinese``) or anything unknown is an
+    error that suggests the nearest tags with their English names. ``echo=False``: the
+    error does not repeat what was asked for (a batch's cell may hold anything, even a name).
+    """
     available = available_languages(dirs)
     tag = requested.strip().replace("_", "-")
-    if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", tag):
-        raise UsageError(
-            f"'{requested}' is not a language tag; use one like es or es-MX. "
-            f"Supported: {', '.join(available)}"
-        )
     lower = {a.lower(): a for a in available}
     if tag.lower() in lower:  # the exact catalog: no need for CLDR's data (a fast repeated make)
         return lower[tag.lower()]
-    for candidate in _candidates(tag):
-        if candidate.lower() in lower:
-            return lower[candidate.lower()]
+    if _TAG.match(tag):
+        for candidate in _candidates(tag):
+            if candidate.lower() in lower:
+                return lower[candidate.lower()]
+    from handouts.errors import shown
+    from handouts.i18n import names
+
+    what = f"'{shown(requested.strip())}'" if echo else ""
+    if not _TAG.match(tag) and not names.plausible(requested):
+        raise UsageError(
+            f"{what + ' is not' if echo else 'not'} a language tag or name; use a tag like es or es-MX, "
+            f"or a name like Spanish. Supported: {', '.join(available)}"
+        )
+    found = names.by_name(requested, available)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UsageError(f"{'language ' + what + ' is ambiguous' if echo else 'an ambiguous language name'}; "
+                         f"did you mean {names.describe(found)}?")
+    hint = names.suggest(requested, available)
+    did = f"did you mean {names.describe(hint)}? Supported" if hint else "supported"
     raise UsageError(
-        f"unsupported language '{requested}'; supported: {', '.join(available)} "
+        f"unsupported language{' ' + what if echo else ''}; {did}: {', '.join(available)} "
         "(a clinic can add one with --locales DIR)"
     )
 

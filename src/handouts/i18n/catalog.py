@@ -1,4 +1,11 @@
-"""Reading gettext catalogs and looking strings up, recording what is missing or stale."""
+"""Reading gettext catalogs and looking strings up, recording what is missing or stale.
+
+A catalog is checked as it is read: every line (a keyword and one C string, a string
+continuing it, a comment or a blank line), the charset of its Content-Type header, its
+Plural-Forms header (evaluated for n from 0 to 1000), and that no translation uses a
+placeholder its English does not have. A broken file is a :class:`CatalogError` (a
+TranslationError) whose message names the file and line.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,10 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from handouts.errors import TranslationError
+from handouts.errors import TranslationError, shown
 from handouts.i18n import DOMAIN, SOURCE_LANGUAGE, catalog_paths
-
 
 
 @dataclass(frozen=True)
@@ -26,8 +32,9 @@ class Review:
 
 @dataclass(frozen=True)
 class Entry:
-    text: str
+    text: str  # plural forms joined by NUL
     fuzzy: bool
+    line: int = 0  # the line of its msgid in the catalog file
 
 
 @dataclass
@@ -58,47 +65,312 @@ def _parse_review(header_comment: str) -> Review:
     return Review(status=status, reviewer=found.get("reviewer") or None, date=date)
 
 
+# --------------------------------------------------------------------------- reading
+
+#: the most plural forms a language has (CLDR's categories: zero, one, two, few, many, other)
+MAX_PLURALS = 6
+#: a Plural-Forms expression longer than this is refused (real ones are under 150 characters)
+MAX_PLURAL_EXPRESSION = 500
+#: a plural expression is evaluated for every n from 0 to this, and must give a form index
+PLURAL_CHECK_UP_TO = 1000
+
+#: one C string: quotes around characters and backslash escapes
+_C_STRING = r'"(?:[^"\\]|\\.)*"'
+_KEYWORD_LINE = re.compile(rf'[ \t]*(msgctxt|msgid|msgid_plural|msgstr|msgstr\[[0-9]+\])[ \t]+({_C_STRING})[ \t]*')
+_CONTINUATION_LINE = re.compile(rf'[ \t]*({_C_STRING})[ \t]*')
+_CHARSET = re.compile(r'^[ \t]*"Content-Type:[^"\n]*?charset=([^\s;"\\]+)', re.IGNORECASE | re.MULTILINE)
+
+#: what the formatter substitutes: ``%%`` or ``%(name)s``; any other ``%`` is printed as it is
+_FORMAT = re.compile(r"%(?:(%)|\((\w+)\)s)")
+#: what a translation may have written as a placeholder: ``%(...)`` with an optional conversion
+_PLACEHOLDER_LIKE = re.compile(r"%(?:%|\(\w*\)[A-Za-z]?)")
+
+
+@dataclass(frozen=True)
+class CatalogProblem:
+    """One thing wrong in a catalog file, at a line (0: the file as a whole)."""
+
+    path: Path
+    line: int
+    what: str
+    fix: str
+
+    @property
+    def where(self) -> str:
+        from handouts.locate import display_path
+
+        return f"{display_path(self.path)}:{self.line}" if self.line else display_path(self.path)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}: {self.fix}"
+
+
+class CatalogError(TranslationError):
+    """A catalog file is broken: its message names the file and line of the first problem."""
+
+    def __init__(self, problems: list[CatalogProblem]):
+        lines = [str(p) for p in problems]
+        super().__init__(lines[0], details=lines if len(lines) > 1 else None)
+        self.problems = list(problems)
+
+
+def _error(path: Path, line: int, what: str, fix: str) -> CatalogError:
+    return CatalogError([CatalogProblem(path, line, what, fix)])
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholders (``%(name)s``) the formatter substitutes in ``text``, in order."""
+    return [f"%({m.group(2)})s" for m in _FORMAT.finditer(text) if m.group(2)]
+
+
+def format_message(text: str, variables: dict, convert: Callable[[Any], str],
+                   unknown: Callable[[str], str]) -> str:
+    """``text`` with ``%(name)s`` replaced by ``convert(variables[name])`` and ``%%`` by ``%``.
+
+    Any other ``%`` is kept as it is ("100% segura"). A placeholder whose name is not in
+    ``variables`` is passed to ``unknown`` (which raises, or returns what to print).
+    """
+    if "%" not in text:
+        return text
+
+    def substitute(m: re.Match) -> str:
+        if m.group(1):
+            return "%"
+        name = m.group(2)
+        if name not in variables:
+            return unknown(name)
+        return convert(variables[name])
+
+    return _FORMAT.sub(substitute, text)
+
+
+def placeholder_problem(path: Path, line: int, msgid: str, used: str) -> CatalogProblem:
+    """A translation uses a placeholder its English does not have."""
+    english = sorted(set(placeholders(msgid)))
+    fix = f"keep {', '.join(english)}" if english else "remove it (the English has no placeholder)"
+    return CatalogProblem(path, line, f'the translation of "{shown(msgid)}" uses {shown(used)}, '
+                          "which the English does not have", fix)
+
+
+def _check_placeholders(path: Path, msg) -> list[CatalogProblem]:
+    ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
+    strs = msg.string if isinstance(msg.string, (tuple, list)) else (msg.string,)
+    allowed = {p for i in ids for p in placeholders(i)}
+    out: list[CatalogProblem] = []
+    for text in strs:
+        for found in _PLACEHOLDER_LIKE.findall(text or ""):
+            if found != "%%" and found not in allowed:
+                out.append(placeholder_problem(path, msg.lineno or 0, ids[0], found))
+    return out
+
+
+def _scan_lines(path: Path, lines: list[str]) -> list[tuple[int, str | None, str]]:
+    """Each catalog line that carries a string, as (line number, keyword or None, the quoted string).
+
+    Every line must be blank, a comment (``#``, obsolete ``#~`` entries included), a keyword
+    with one C string, or one C string continuing the one before.
+    """
+    out: list[tuple[int, str | None, str]] = []
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        m = _KEYWORD_LINE.fullmatch(line.rstrip("\r"))
+        if m:
+            out.append((number, m.group(1), m.group(2)))
+            continue
+        m = _CONTINUATION_LINE.fullmatch(line.rstrip("\r"))
+        if m:
+            out.append((number, None, m.group(1)))
+            continue
+        raise _error(path, number, "not a valid catalog line (unterminated string?)", "fix the quotes")
+    return out
+
+
+def _header_fields(tokens: list[tuple[int, str | None, str]]) -> dict[str, tuple[str, int]]:
+    """The header entry's fields (lower-case name -> value, line where the field starts)."""
+    from babel.messages.pofile import unescape
+
+    chunks: list[tuple[int, str]] = []
+    state = None  # None: before the header; "id": its msgid; "str": its msgstr
+    previous = None
+    for number, keyword, string in tokens:
+        if keyword is None:
+            if state == "str":
+                chunks.append((number, unescape(string)))
+            elif state == "id" and unescape(string):
+                state = None  # a long msgid that starts with "": not the header
+            continue
+        if state == "str":
+            break
+        if keyword == "msgid" and unescape(string) == "" and previous != "msgctxt":
+            state = "id"
+        elif keyword == "msgstr" and state == "id":
+            state = "str"
+            chunks.append((number, unescape(string)))
+        elif state == "id":
+            state = None
+        previous = keyword
+    fields: dict[str, tuple[str, int]] = {}
+    current: list[str] = []
+    start = 0
+
+    def add() -> None:
+        name, sep, value = "".join(current).partition(":")
+        if sep and name.strip():
+            fields.setdefault(name.strip().lower(), (value.strip(), start))
+
+    for number, text in chunks:
+        for ch in text:
+            if not current:
+                start = number
+            if ch == "\n":
+                add()
+                current.clear()
+            else:
+                current.append(ch)
+    if current:
+        add()
+    return fields
+
+
+def _plural_function(path: Path, value: str, line: int) -> Callable[[int], int]:
+    """The Plural-Forms header as a function, checked for every n from 0 to 1000."""
+    import gettext
+
+    fix = "write it as the gettext manual gives it for the language, e.g. nplurals=2; plural=(n != 1);"
+    m = re.fullmatch(r"\s*nplurals\s*=\s*([^;]*?)\s*;\s*plural\s*=\s*([^;]*?)\s*;?\s*", value)
+    if not m:
+        raise _error(path, line, f"the Plural-Forms header \"{shown(value)}\" cannot be read", fix)
+    count, expression = m.groups()
+    if not re.fullmatch(r"[0-9]{1,2}", count) or not 1 <= int(count) <= MAX_PLURALS:
+        raise _error(path, line, f"nplurals={shown(count)} in the Plural-Forms header is not a number "
+                     f"from 1 to {MAX_PLURALS}", fix)
+    nplurals = int(count)
+    if len(expression) > MAX_PLURAL_EXPRESSION:
+        raise _error(path, line, f"the plural expression in the Plural-Forms header is "
+                     f"{len(expression)} characters long (at most {MAX_PLURAL_EXPRESSION})", fix)
+    try:
+        func = gettext.c2py(expression)
+    except (ValueError, SyntaxError, RecursionError, OverflowError, ZeroDivisionError, MemoryError,
+            TypeError) as err:
+        raise _error(path, line, f"the plural expression \"{shown(expression)}\" cannot be read "
+                     f"({shown(err)})", fix) from None
+    for n in range(PLURAL_CHECK_UP_TO + 1):
+        try:
+            index = func(n)
+        except (ArithmeticError, RecursionError, MemoryError, ValueError, TypeError) as err:
+            raise _error(path, line, f"the plural expression \"{shown(expression)}\" fails for n={n} "
+                         f"({shown(err) or type(err).__name__})", fix) from None
+        if not 0 <= index < nplurals:
+            raise _error(path, line, f"the plural expression \"{shown(expression)}\" gives {index} for n={n}, "
+                         f"but nplurals={nplurals} allows 0 to {nplurals - 1}", fix)
+    return func
+
+
+def _decode(path: Path, data: bytes) -> str:
+    """The file's text, decoded with the charset its Content-Type header names (default UTF-8)."""
+    probe = data.decode("latin-1")
+    m = _CHARSET.search(probe)
+    charset, line = "utf-8", 0
+    if m and m.group(1).lower() != "charset":  # gettext templates say charset=CHARSET
+        charset, line = m.group(1), probe.count("\n", 0, m.start(1)) + 1
+    fix = "save the file as UTF-8 and set charset=UTF-8 in its Content-Type header"
+    try:
+        text = data.decode(charset)  # a charset that is not a text encoding: LookupError too
+    except LookupError:
+        raise _error(path, line, f"unknown charset '{shown(charset)}' in the Content-Type header", fix) from None
+    except UnicodeDecodeError as err:
+        bad = data[err.start:err.start + 1]
+        raise _error(path, data.count(b"\n", 0, err.start) + 1,
+                     f"not valid {shown(charset.upper())} text (byte 0x{bad.hex().upper()})", fix) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _parse(path: Path):
+    """(Babel's catalog, plural function) of one ``.po`` file, or a :class:`CatalogError`."""
+    import io
+
+    from babel.messages.pofile import PoFileError, read_po
+
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise _error(path, 0, f"cannot read the catalog ({shown(err.strerror or err)})",
+                     "check that the file exists and can be read") from None
+    text = _decode(path, data)
+    tokens = _scan_lines(path, text.split("\n"))
+    fields = _header_fields(tokens)
+    plural = None
+    if "plural-forms" in fields:
+        value, line = fields["plural-forms"]
+        plural = _plural_function(path, value, line)
+    fix = "fix it (msgfmt -c checks it)"
+    try:
+        cat = read_po(io.StringIO(text), abort_invalid=True)
+    except PoFileError as err:
+        what = str(err).rsplit(" on ", 1)[0]
+        raise _error(path, err.lineno + 1, f"broken catalog: {shown(what)}", fix) from None
+    except Exception as err:  # noqa: BLE001 (Babel's other failures: a header it cannot read)
+        raise _error(path, 0, f"broken catalog: {shown(err) or type(err).__name__}", fix) from None
+    if plural is None:
+        import gettext
+
+        plural = gettext.c2py("(n != 1)")
+    return cat, plural
+
+
+def read_catalog(path: Path):
+    """One ``.po`` file as Babel's catalog, every line and header checked first.
+
+    A broken file is a :class:`CatalogError` naming the file and, where known, the line.
+    """
+    return _parse(path)[0]
+
+
 _CACHE: dict[tuple[str, int, int], Catalog] = {}
 
 
 def load_catalog(path: Path, lang: str) -> Catalog:
-    """Read one ``.po`` file (cached per process by path, size and mtime)."""
+    """Read one ``.po`` file (cached per process by path, size and mtime).
+
+    Raises a :class:`CatalogError` (a TranslationError) for a broken file, and for a
+    translation that uses a placeholder its English does not have.
+    """
     import unicodedata
 
-    st = path.stat()
+    try:
+        st = path.stat()
+    except OSError as err:
+        raise _error(path, 0, f"cannot read the catalog ({shown(err.strerror or err)})",
+                     "check that the file exists and can be read") from None
     key = (str(path), st.st_mtime_ns, st.st_size)
     if key in _CACHE:
         return _CACHE[key]
-    from babel.messages.pofile import PoFileError, read_po
-
-    from handouts.locate import display_path
-
-    try:
-        with path.open("rb") as fh:
-            cat = read_po(fh, abort_invalid=True)
-    except PoFileError as err:
-        raise TranslationError(f"{display_path(path)}: broken catalog: {err}; fix it (msgfmt -c checks it)") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise TranslationError(f"{display_path(path)}: cannot read the catalog: {err}") from None
+    cat, plural = _parse(path)
     entries: dict[tuple[str | None, str], Entry] = {}
+    problems: list[CatalogProblem] = []
     for msg in cat:
-        if not msg.id or isinstance(msg.id, tuple):
-            # plural entries are keyed by their singular
-            if isinstance(msg.id, tuple) and isinstance(msg.string, (tuple, list)):
-                entries[(msg.context, msg.id[0])] = Entry(
-                    "\x00".join(unicodedata.normalize("NFC", s) for s in msg.string), msg.fuzzy
-                )
+        if not msg.id:
+            continue
+        if msg.string and not msg.fuzzy:
+            problems.extend(_check_placeholders(path, msg))
+        if isinstance(msg.id, tuple):
+            # plural entries are keyed by their singular; one empty form: not translated
+            forms = msg.string if isinstance(msg.string, (tuple, list)) else (msg.string,)
+            text = "\x00".join(unicodedata.normalize("NFC", s) for s in forms) if all(forms) else ""
+            entries[(msg.context, msg.id[0])] = Entry(text, msg.fuzzy, msg.lineno or 0)
             continue
         text = unicodedata.normalize("NFC", msg.string or "")
-        entries[(msg.context, unicodedata.normalize("NFC", msg.id))] = Entry(text, msg.fuzzy)
-    import gettext
-
+        entries[(msg.context, unicodedata.normalize("NFC", msg.id))] = Entry(text, msg.fuzzy, msg.lineno or 0)
+    if problems:
+        raise CatalogError(problems)
     result = Catalog(
         lang=lang,
         path=path,
         entries=entries,
         review=_parse_review(cat.header_comment or ""),
-        plural=gettext.c2py(cat.plural_expr or "(n != 1)"),
+        plural=plural,
     )
     _CACHE[key] = result
     return result
@@ -112,6 +384,16 @@ class Problem:
     area: str  # drug id, or "template"
     field: str  # content field, or the template string
     kind: str  # "missing" or "stale"
+
+
+@dataclass(frozen=True)
+class Found:
+    """A looked-up string: the translation (plural forms joined by NUL) or the English."""
+
+    text: str
+    fallback: bool
+    catalog: Catalog | None = None  # the catalog it comes from (None: the English)
+    line: int = 0  # the line of its entry in that catalog
 
 
 @dataclass
@@ -133,8 +415,13 @@ class Translator:
 
     def lookup(self, msgid: str, ctx: str | None, area: str, what: str) -> tuple[str, bool]:
         """(text, is_fallback). A missing or stale entry is recorded and English is returned."""
+        found = self.find(msgid, ctx, area, what)
+        return found.text, found.fallback
+
+    def find(self, msgid: str, ctx: str | None, area: str, what: str) -> "Found":
+        """As :meth:`lookup`, with the catalog and line the translation comes from."""
         if self.is_source:
-            return msgid, False
+            return Found(msgid, False)
         stale = False
         for cat in self.catalogs:
             entry = cat.entries.get((ctx, msgid))
@@ -143,9 +430,9 @@ class Translator:
             if entry.fuzzy:
                 stale = True
                 continue
-            return entry.text, False
+            return Found(entry.text, False, cat, entry.line)
         self.problems.append(Problem(area, what, "stale" if stale else "missing"))
-        return msgid, True
+        return Found(msgid, True)
 
     def check_complete(self, drug: str) -> None:
         """Raise a TranslationError naming language, drug, fields and counts, unless allowed."""

@@ -71,11 +71,11 @@ def check_catalog(path: Path, brand_names: dict[str, list[str]] | None = None) -
     """Every entry of one ``.po`` file whose msgstr drops or changes what must be kept.
 
     ``brand_names``: drug -> its brand names (from the content files), kept in every language.
+    A broken file is a :class:`handouts.i18n.catalog.CatalogError` naming the file and line.
     """
-    from babel.messages.pofile import read_po
+    from handouts.i18n.catalog import read_catalog
 
-    with path.open("rb") as fh:
-        catalog = read_po(fh)
+    catalog = read_catalog(path)
     brand_names = brand_names or {}
     names: dict[str, str] = {}  # drug -> localized generic name
     english: dict[str, str] = {}

@@ -41,10 +41,37 @@ def styles_path() -> Path:
 
 
 def _texts(root) -> Iterator[str]:
+    """The handout's own text: every string but the names (which may need other fonts)."""
     for el in root.iter():
-        for value in (el.text, el.tail, *(el.get(a) for a in TEXT_ATTRIBUTES)):
+        own = el.text if el.tag != "name" else None
+        for value in (own, el.tail, *(el.get(a) for a in TEXT_ATTRIBUTES)):
             if value and value.strip():
                 yield value
+
+
+def _names(root) -> list[tuple[str, str]]:
+    return [(el.get("field", "name"), el.text or "") for el in root.iter("name")]
+
+
+def _name_runs(styles, family, fonts, rtl: bool):
+    """How to draw each name of a handout (see :mod:`handouts.render.names`), cached per name."""
+    from handouts.render.fonts import drawable, name_font, source_coverage
+    from handouts.render.names import plan
+
+    done: dict[tuple[str, str], list] = {}
+
+    def own(ch: str) -> bool:
+        return ord(ch) in fonts.coverage or drawable(ch)
+
+    def runs(field: str, text: str) -> list:
+        if (field, text) not in done:
+            done[(field, text)] = [
+                (r.text, name_font(r.family, r.text) if r.family is not None else None)
+                for r in plan(field, text, family, own, styles, source_coverage, rtl)
+            ]
+        return done[(field, text)]
+
+    return runs
 
 
 @lru_cache(maxsize=64)
@@ -152,14 +179,27 @@ def _build(preps: list[Prepared], styles, paper: str, author: str) -> tuple[byte
         family = styles.family_for(prep.lang)
         prepare_script(family.script, prep.lang)
         fonts = fonts_for(family, [*_texts(root), LAYOUT_CHARACTERS], prep.lang)
+        names = _name_runs(styles, family, fonts, rtl)
+        for field, text in _names(root):  # a name no font can draw is an error before any layout
+            names(field, text)
         doc = build_document(root, styles, fonts, text_width(styles, paper), column_width(styles, paper), rtl,
-                             key_prefix=f"p{i}")
+                             key_prefix=f"p{i}", names=names)
         parts.append(Part(doc, fonts))
     first = parts[0].doc
-    return write_pdf(
-        parts, styles,
-        paper=paper,
-        author=author,
-        subject=f"{first.subtitle} ({preps[0].language_name})",
-        keywords=list(preps[0].keywords),
-    )
+    from reportlab.platypus.doctemplate import LayoutError
+
+    from handouts.errors import PageOverflowError
+
+    try:
+        return write_pdf(
+            parts, styles,
+            paper=paper,
+            author=author,
+            subject=f"{first.subtitle} ({preps[0].language_name})",
+            keywords=list(preps[0].keywords),
+        )
+    except LayoutError as err:
+        block = getattr(err, "block", None) or "a block"
+        raise PageOverflowError(
+            f"{block} is larger than a page{' in large print' if styles.large_print else ''} ({paper}); "
+            "shorten that text in the content or the catalog", block=block) from None

@@ -20,8 +20,9 @@ import unicodedata
 _STRONG_OR_NUMBER = {"L", "R", "AL", "EN", "AN"}
 
 
-def log2vis(text: str, base_direction: str = "RTL", clean: bool = True, positions_V_to_L=None,
-            **_ignored) -> str:  # noqa: N803 (ReportLab's names)
+def _resolved(text: str, base_direction: str, brackets: bool) -> list[dict]:
+    """python-bidi's algorithm, step by step: each character's dict, in visual order, with
+    ``index`` (its logical position) and ``ch`` (mirrored where the algorithm mirrors)."""
     from bidi.algorithm import (
         apply_mirroring,
         explicit_embed_and_overrides,
@@ -42,11 +43,18 @@ def log2vis(text: str, base_direction: str = "RTL", clean: bool = True, position
         ch["index"] = index
     explicit_embed_and_overrides(storage)
     resolve_weak_types(storage)
+    if brackets:
+        _resolve_brackets(storage["chars"])
     resolve_neutral_types(storage, False)
     resolve_implicit_levels(storage, False)
     reorder_resolved_levels(storage, False)
     apply_mirroring(storage, False)
-    chars = storage["chars"]
+    return storage["chars"]
+
+
+def log2vis(text: str, base_direction: str = "RTL", clean: bool = True, positions_V_to_L=None,
+            **_ignored) -> str:  # noqa: N803 (ReportLab's names)
+    chars = _resolved(text, base_direction, brackets=False)
     if positions_V_to_L is not None:
         word_has_content = _words_with_content(text)
         for ch in chars:
@@ -54,6 +62,55 @@ def log2vis(text: str, base_direction: str = "RTL", clean: bool = True, position
             neutral = ch["orig"] not in _STRONG_OR_NUMBER
             positions_V_to_L.append(-1 if neutral and word_has_content[i] else i)
     return "".join(ch["ch"] for ch in chars)
+
+
+def visual_order(text: str, base_direction: str = "RTL") -> tuple[str, list[int]]:
+    """The text in visual order (left to right as drawn), and for each visual character the
+    index of the logical character it shows. Brackets are paired (rule N0)."""
+    chars = _resolved(text, base_direction, brackets=True)
+    return "".join(ch["ch"] for ch in chars), [ch["index"] for ch in chars]
+
+
+#: bracket pairs (opening -> closing) the bidi algorithm resolves together (rule N0)
+_BRACKETS = {"(": ")", "[": "]", "{": "}", "\uff08": "\uff09", "\uff3b": "\uff3d", "\u3008": "\u3009",
+             "\u300a": "\u300b", "\u2329": "\u232a"}
+
+
+def _strong(kind: str) -> str | None:
+    return "L" if kind == "L" else "R" if kind in ("R", "AL", "EN", "AN") else None
+
+
+def _resolve_brackets(chars: list[dict]) -> None:
+    """Rule N0 of the Unicode bidi algorithm (which python-bidi's algorithm lacks): a pair
+    of brackets takes one direction, so "(Mo)" in a right-to-left name stays "(Mo)"."""
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for i, ch in enumerate(chars):
+        c = ch["ch"]
+        if ch["type"] != "ON":
+            continue
+        if c in _BRACKETS:
+            if len(stack) >= 63:
+                return
+            stack.append(i)
+        elif c in _BRACKETS.values():
+            for depth in range(len(stack) - 1, -1, -1):
+                if _BRACKETS[chars[stack[depth]]["ch"]] == c:
+                    pairs.append((stack[depth], i))
+                    del stack[depth:]
+                    break
+    for start, end in sorted(pairs):
+        embedding = "R" if chars[start]["level"] % 2 else "L"
+        inside = {_strong(chars[k]["type"]) for k in range(start + 1, end)} - {None}
+        if not inside:
+            continue
+        if embedding in inside:
+            direction = embedding
+        else:
+            before = next((_strong(chars[k]["type"]) for k in range(start - 1, -1, -1)
+                           if _strong(chars[k]["type"])), embedding)
+            direction = before if before != embedding else embedding
+        chars[start]["type"] = chars[end]["type"] = direction
 
 
 def _words_with_content(text: str) -> list[bool]:

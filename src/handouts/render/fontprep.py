@@ -2,24 +2,29 @@
 
 ReportLab draws only the default instance of a variable font (for Noto Sans SC that is Thin,
 and bold comes out regular), so a family in ``styles.toml`` with ``variable = "..."`` is
-instanced to a static Regular and Bold, each with a PostScript name of its own. Large fonts
-are first subset to the characters of the language's usual character sets (e.g. GBK for
-Simplified Chinese, all 11,172 Hangul syllables for Korean) plus every character the
-catalogs use, which makes instancing several times cheaper.
+instanced to a static Regular and Bold, each with a PostScript name of its own. A large
+family (``subset = true``: the CJK ones, 17,000 to 31,000 glyphs) is first cut down to
+exactly the characters asked for, which is what makes it quick: a handout's few thousand
+characters take one to two seconds, a patient's name a fraction of a second.
 
-Prepared files live in ``<fonts folder>/<family>-<key>-<face>.ttf`` beside a manifest with
-their SHA-256; a damaged or missing file is rebuilt. The key is a hash of the source file's
-identity, the spec and the extra characters, so an update of the font package or the spec
-makes new files. ``handouts fonts prepare`` does all of this ahead of time.
+Each set of files has a key, the hash of everything it is made from (the source font, the
+family's settings and what decides the characters), and lives in
+``<fonts folder>/<family>-<key>-<face>.ttf``; the manifest records each file's SHA-256, and a
+damaged or missing file is made again. The same inputs give the same file.
+
+Two processes may ask for the same font at once (two batch workers, a server and a command):
+preparation holds a lock per key, writes under temporary names of its own and renames into
+place; the second process waits for the lock and then uses the first one's files.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import sys
-import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -28,12 +33,11 @@ from handouts.errors import TemplateError
 if TYPE_CHECKING:
     from handouts.render.styles import FontFamily
 
-#: always kept: ASCII, Latin-1, general punctuation, CJK punctuation, kana, full-width forms
-_BASE_RANGES = ((0x20, 0x7F), (0xA0, 0x180), (0x2000, 0x2070), (0x2190, 0x2200), (0x3000, 0x3100),
-                (0xFF00, 0xFFF0))
-#: a named range usable in ``charset`` besides Python codec names
-_NAMED_RANGES = {"hangul": ((0xAC00, 0xD7A4), (0x1100, 0x1200), (0x3130, 0x3190))}
 MANIFEST = "manifest.json"
+_HINT = "set HANDOUTS_FONTS_DIR to a folder you can write"
+MANIFEST_VERSION = 2
+#: prepared fonts for names are small; past this many, the oldest are removed
+MAX_NAME_FONTS = 500
 
 
 def fonts_dir() -> Path:
@@ -52,6 +56,9 @@ def fonts_dir() -> Path:
 
             root = user_cache_dir("handouts", appauthor=False)
         folder = Path(root) / "fonts"
+    if folder.exists() and not folder.is_dir():
+        raise TemplateError(f"the fonts folder {folder} is a file, not a folder; set HANDOUTS_FONTS_DIR "
+                            "to a folder you can write")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -62,24 +69,17 @@ def fonts_dir() -> Path:
     return folder
 
 
-def charset(names: Iterable[str]) -> set[int]:
-    """Code points of the named character sets (Python codecs such as ``gbk`` or ``hangul``)."""
-    points: set[int] = set()
-    for lo, hi in _BASE_RANGES:
-        points.update(range(lo, hi))
-    for name in names:
-        if name in _NAMED_RANGES:
-            for lo, hi in _NAMED_RANGES[name]:
-                points.update(range(lo, hi))
-            continue
-        for b1 in range(0x81, 0xFF):
-            for b2 in range(0x40, 0xFF):
-                try:
-                    text = bytes((b1, b2)).decode(name)
-                except (UnicodeDecodeError, LookupError):
-                    continue
-                points.update(map(ord, text))
-    return points
+def source_identity(family: FontFamily, source: Path) -> str:
+    """The source font file as it is installed: its package, name and size."""
+    return f"{family.package}/{family.variable}:{source.stat().st_size}"
+
+
+def key_for(family: FontFamily, source: Path, *what: object) -> str:
+    """The key of a set of prepared files: the source, the family's settings and ``what``
+    decides the characters (a hash of the catalogs, or the characters themselves)."""
+    ident = json.dumps([family.name, source_identity(family, source), family.axes, family.subset,
+                        [str(w) for w in what]], sort_keys=True)
+    return hashlib.sha256(ident.encode()).hexdigest()[:12]
 
 
 def _sha256(path: Path) -> str:
@@ -90,21 +90,47 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _key(family: FontFamily, source: Path, extra: str) -> str:
-    st = source.stat()
-    ident = json.dumps([family.name, family.package, family.variable, str(st.st_size),
-                        family.axes, family.charset, extra], sort_keys=True)
-    return hashlib.sha256(ident.encode()).hexdigest()[:12]
+def _log(message: str) -> None:
+    """Preparation is said on standard error, a whole line at a time (also in a log)."""
+    print(message, file=sys.stderr, flush=True)
 
 
-def _make_face(source: str, axes: dict[str, float], keep: list[int] | None, ps_name: str,
-               family_name: str, style: str, out: str) -> str:
-    """Subset (optional) and instance one face; runs in a worker process."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+# ------------------------------------------------------------------------------ making
+
+def instance(font, family: FontFamily, face: str, axes: dict[str, float], key: str):
+    """One static face of a (subset) variable font, named after the family, face and key.
+
+    Each face needs a PostScript name of its own: ReportLab embeds fonts by that name, and
+    two faces under one name would share one font program (bold printed as regular).
+    """
     from fontTools.varLib import instancer
 
-    font = TTFont(source)
+    style = "Bold" if face == "bold" else "Regular"
+    ps_name = f"Handouts{family.name.title().replace('-', '')}-{style}-{key[:6]}"
+    static = instancer.instantiateVariableFont(font, axes, inplace=False)
+    name = static["name"]
+    for rec in list(name.names):
+        if rec.nameID in (1, 2, 3, 4, 6, 16, 17, 25):
+            name.removeNames(nameID=rec.nameID)
+    family_name = f"Handouts {family.name}"
+    for nid, value in ((1, family_name), (2, style), (3, ps_name), (4, f"{family_name} {style}"), (6, ps_name)):
+        name.setName(value, nid, 3, 1, 0x409)
+        name.setName(value, nid, 1, 0, 0)
+    # the same inputs give the same file: keep the source's timestamps instead of "now"
+    static.recalcTimestamp = False
+    if "head" in font:
+        static["head"].created = font["head"].created
+        static["head"].modified = font["head"].modified
+    return static
+
+
+def _make_faces(source: Path, family: FontFamily, keep: list[int] | None, key: str,
+                faces: dict[str, Path]) -> None:
+    """Subset the source once (``keep``: code points, None for all), then instance each face."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(source))
     if keep is not None:
         opts = subset.Options()
         opts.layout_features = ["*"]
@@ -116,99 +142,125 @@ def _make_face(source: str, axes: dict[str, float], keep: list[int] | None, ps_n
         sub = subset.Subsetter(opts)
         sub.populate(unicodes=keep)
         sub.subset(font)
-    static = instancer.instantiateVariableFont(font, axes, inplace=False)
-    name = static["name"]
-    for rec in list(name.names):
-        if rec.nameID in (1, 2, 3, 4, 6, 16, 17, 25):
-            name.removeNames(nameID=rec.nameID)
-    full = f"{family_name} {style}"
-    for nid, value in ((1, family_name), (2, style), (3, ps_name), (4, full), (6, ps_name)):
-        name.setName(value, nid, 3, 1, 0x409)
-        name.setName(value, nid, 1, 0, 0)
-    # the same inputs give the same file: keep the source's timestamps instead of "now"
-    static.recalcTimestamp = False
-    if "head" in font:
-        static["head"].created = font["head"].created
-        static["head"].modified = font["head"].modified
-    tmp = out + ".part"
-    static.save(tmp)
-    os.replace(tmp, out)
-    return out
+    from handouts.output import write_atomic
+
+    for face, axes in (family.axes or {}).items():
+        buf = io.BytesIO()
+        instance(font, family, face, axes, key).save(buf)
+        write_atomic(faces[face], buf.getvalue(), 0o644, hint=_HINT)
 
 
-def _progress(message: str) -> None:
-    if sys.stderr.isatty():
-        print(f"\r{message}", end="", file=sys.stderr, flush=True)
-
+# ------------------------------------------------------------------------------ the manifest
 
 def _read_manifest(folder: Path) -> dict:
     try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return {"version": MANIFEST_VERSION, "fonts": {}}
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION or not isinstance(data.get("fonts"), dict):
+        return {"version": MANIFEST_VERSION, "fonts": {}, "old": data if isinstance(data, dict) else {}}
+    return data
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".manifest-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=1, sort_keys=True)
-    os.replace(tmp, folder / MANIFEST)
+    from handouts.output import write_atomic
+
+    manifest = {k: v for k, v in manifest.items() if k != "old"}
+    write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), 0o644, hint=_HINT)
 
 
-def prepared_faces(family: FontFamily, source: Path, extra: str = "",
-                   log: Callable[[str], None] = _progress) -> dict[str, Path]:
-    """Static ``regular`` and ``bold`` files for a variable family, made now if needed.
+def _intact(folder: Path, entry_id: str, faces: dict[str, Path]) -> bool:
+    entry = _read_manifest(folder)["fonts"].get(entry_id)
+    if not isinstance(entry, dict):
+        return False
+    sums = entry.get("sha256", {})
+    try:
+        return all(p.is_file() and sums.get(face) == _sha256(p) for face, p in faces.items())
+    except OSError:
+        return False
 
-    ``extra``: characters to keep beyond the family's character sets (e.g. those a
-    catalog uses). Files are checked against the manifest's SHA-256 and rebuilt if damaged.
+
+def _remove(folder: Path, files: Iterable[str]) -> None:
+    for name in files:
+        if "/" in name or "\\" in name or name.startswith("."):
+            continue  # only our own file names, in this folder
+        try:
+            (folder / name).unlink()
+        except OSError:
+            pass
+
+
+def _record(folder: Path, entry_id: str, family: FontFamily, source: Path, kind: str,
+            faces: dict[str, Path], characters: int) -> None:
+    """Add the new files to the manifest; drop what an older font package or too many
+    names left behind. Under the manifest's own lock (read, change, write)."""
+    from handouts import locks
+
+    with locks.exclusive(folder / ".manifest.lock"):
+        manifest = _read_manifest(folder)
+        fonts = manifest["fonts"]
+        old = manifest.get("old") or {}
+        for fam, entry in old.items():  # the earlier manifest's files: one set per family
+            if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+                _remove(folder, [f"{fam}-{entry['key']}-{face}.ttf" for face in ("regular", "bold")])
+        ident = source_identity(family, source)
+        for other_id, entry in list(fonts.items()):
+            if entry.get("family") == family.name and entry.get("source") != ident:
+                _remove(folder, entry.get("files", {}).values())
+                del fonts[other_id]
+        fonts[entry_id] = {
+            "family": family.name, "kind": kind, "source": ident, "characters": characters,
+            "made": time.time(),
+            "files": {face: p.name for face, p in faces.items()},
+            "sha256": {face: _sha256(p) for face, p in faces.items()},
+        }
+        names = sorted((e["made"], i) for i, e in fonts.items() if e.get("kind") == "names")
+        for _made, other_id in names[: max(0, len(names) - MAX_NAME_FONTS)]:
+            _remove(folder, fonts[other_id].get("files", {}).values())
+            del fonts[other_id]
+        _write_manifest(folder, manifest)
+
+
+# ------------------------------------------------------------------------------ the entry point
+
+def prepared_faces(family: FontFamily, source: Path, key: str, characters: Callable[[], Iterable[int]] | None, *,
+                   kind: str, what: str, log: Callable[[str], None] = _log) -> dict[str, Path]:
+    """Static files (face -> path) for a variable family under ``key``, made now if need be.
+
+    ``characters``: called only when the files must be made; the code points to keep, or
+    None for the whole font. ``kind`` is "base" or "names"; ``what`` says in the log line
+    what the font is for (no personal data: "a name", never the name).
     """
+    from handouts import locks
+
     folder = fonts_dir()
-    manifest = _read_manifest(folder)
-    entry = manifest.get(family.name, {})
-    # a face prepared earlier with more characters serves as well
-    extra = "".join(sorted(set(extra) | set(entry.get("extra", ""))))
-    key = _key(family, source, extra)
-    faces = {face: folder / f"{family.name}-{key}-{face}.ttf" for face in family.axes}
-    if entry.get("key") == key and all(
-        p.is_file() and entry.get("sha256", {}).get(face) == _sha256(p) for face, p in faces.items()
-    ):
+    entry_id = f"{family.name}-{key}"
+    faces = {face: folder / f"{entry_id}-{face}.ttf" for face in (family.axes or {})}
+    if _intact(folder, entry_id, faces):
         return faces
 
-    keep = None
-    if family.charset:
-        keep = sorted(charset(family.charset) | {ord(c) for c in extra})
-    jobs = []
-    for face, axes in family.axes.items():
-        style = "Bold" if face == "bold" else "Regular"
-        ps = f"Handouts{family.name.title().replace('-', '')}-{style}-{key[:6]}"
-        jobs.append((str(source), axes, keep, ps, f"Handouts {family.name}", style, str(faces[face])))
-    log(f"handouts: preparing the {family.name} font once (about a minute for CJK)... ")
-    workers = min(len(jobs), os.cpu_count() or 1)
-    try:
-        if workers > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+    waited: list[float] = []
 
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                list(pool.map(_make_face, *zip(*jobs)))
-        else:
-            for job in jobs:
-                _make_face(*job)
-    except Exception as err:  # fontTools raises many kinds; any of them means no usable font
-        raise TemplateError(
-            f"could not prepare the {family.name} font from {source}: {err}; "
-            f"reinstall the package {family.package.replace('_', '-')}"
-        ) from None
-    log(f"handouts: preparing the {family.name} font once... done\n")
-    manifest = _read_manifest(folder)  # another process may have written meanwhile
-    old = manifest.get(family.name, {})
-    manifest[family.name] = {
-        "key": key, "extra": extra, "source": str(source),
-        "sha256": {face: _sha256(p) for face, p in faces.items()},
-    }
-    _write_manifest(folder, manifest)
-    if old.get("key") and old["key"] != key:
-        for p in folder.glob(f"{family.name}-{old['key']}-*.ttf"):
-            p.unlink(missing_ok=True)
+    def waiting() -> None:
+        waited.append(time.monotonic())
+        log(f"handouts: waiting for another process preparing the {family.name} font...")
+
+    with locks.exclusive(folder / f".{entry_id}.lock", on_wait=waiting):
+        if _intact(folder, entry_id, faces):  # made by another process while this one waited
+            if waited:
+                log(f"handouts: the {family.name} font is ready (waited {time.monotonic() - waited[0]:.1f} s)")
+            return faces
+        keep = sorted(set(characters())) if characters is not None else None
+        count = f"{len(keep):,} characters" if keep is not None else "all characters"
+        log(f"handouts: preparing the {family.name} font for {what} ({count}; once)...")
+        started = time.monotonic()
+        try:
+            _make_faces(source, family, keep, key, faces)
+        except Exception as err:  # fontTools raises many kinds; any of them means no usable font
+            raise TemplateError(
+                f"could not prepare the {family.name} font from {source}: {err.__class__.__name__}: "
+                f"{str(err)[:200]}; reinstall the package {family.package.replace('_', '-')}"
+            ) from None
+        _record(folder, entry_id, family, source, kind, faces, len(keep) if keep is not None else 0)
+        log(f"handouts: the {family.name} font is ready ({time.monotonic() - started:.1f} s)")
     return faces

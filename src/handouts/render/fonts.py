@@ -1,9 +1,15 @@
-"""Fonts: registered once per process from PyPI font packages; coverage checked before layout."""
+"""Fonts: registered once per process from PyPI font packages; coverage checked before layout.
+
+A handout's own text (content, catalogs, template) must be drawable by its language's
+family: a character it lacks is an error. Names (a patient's, a prescriber's, the clinic's)
+may be in any script and fall back to other shipped families (see :mod:`handouts.render.names`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import io
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +17,13 @@ from typing import Iterable
 
 from handouts.errors import GlyphError, TemplateError
 from handouts.render.styles import FACES, FontFamily
+
+#: always in a prepared font: ASCII, Latin-1, general punctuation, arrows, CJK punctuation
+#: and kana, full-width forms
+BASE_RANGES = ((0x20, 0x7F), (0xA0, 0x180), (0x2000, 0x2070), (0x2190, 0x2200), (0x3000, 0x3100),
+               (0xFF00, 0xFFF0))
+#: what goes into a base font (bump it when that changes: the key changes with it)
+BASE_RECIPE = 2
 
 
 @dataclass(frozen=True)
@@ -50,20 +63,92 @@ def font_file(family: FontFamily, face: str) -> Path:
     return path
 
 
-def _face_files(family: FontFamily, extra: str = "") -> dict[str, Path]:
+# ------------------------------------------------------------------------------ what a base font holds
+
+def family_languages(family: FontFamily) -> list[str]:
+    """The languages whose handouts use this family (styles.toml, [fonts] languages)."""
+    from handouts.render import styles_path
+    from handouts.render.styles import load_styles
+
+    return sorted(lang for lang, name in load_styles(styles_path()).language_fonts.items()
+                  if name == family.name and lang != "default")
+
+
+def generated_characters(lang: str) -> set[str]:
+    """What a handout prints besides its catalogs: dates, numbers and lists as CLDR writes
+    them in ``lang``, and the language's own name."""
+    import datetime as _dt
+
+    from babel.dates import format_date
+    from babel.lists import format_list
+    from babel.numbers import format_decimal
+
+    from handouts.i18n import language_name
+
+    loc = lang.replace("-", "_")
+    chars: set[str] = set()
+    try:
+        for month in range(1, 13):
+            chars.update(format_date(_dt.date(2026, month, 28), format="long", locale=loc))
+        chars.update(format_decimal(1234.5, locale=loc))
+        chars.update(format_list(["a", "b", "c"], locale=loc))
+    except (ValueError, LookupError):
+        pass
+    name = language_name(lang)
+    chars.update(name + name[:1].upper())
+    return chars
+
+
+def _shipped_catalogs(langs: list[str]) -> list[Path]:
+    from handouts import i18n
+    from handouts.resources import locales_dir
+
+    return [p for lang in langs for p in i18n.catalog_paths(lang, [locales_dir()])]
+
+
+def base_characters(langs: list[str]) -> set[int]:
+    """Code points of a base font: the base ranges, and what the shipped handouts in these
+    languages print (their catalogs and CLDR's dates, numbers and names)."""
+    from handouts.i18n.catalog import catalog_characters
+    from handouts.resources import locales_dir
+
+    points: set[int] = set()
+    for lo, hi in BASE_RANGES:
+        points.update(range(lo, hi))
+    for lang in langs:
+        points.update(map(ord, catalog_characters(lang, [locales_dir()])))
+        points.update(map(ord, generated_characters(lang)))
+    return points
+
+
+# ------------------------------------------------------------------------------ files and registration
+
+def _face_files(family: FontFamily, extra: frozenset[int] = frozenset()) -> dict[str, Path]:
     """face -> static TrueType file; italics fall back to the upright faces when absent."""
-    if family.variable:
-        from handouts.render.fontprep import prepared_faces
+    if not family.variable:
+        return {face: font_file(family, face) for face in FACES}
+    from handouts.render.fontprep import key_for, prepared_faces
 
-        made = prepared_faces(family, font_file(family, "regular"), extra)
-        return {"regular": made["regular"], "bold": made["bold"],
-                "italic": made["regular"], "bold_italic": made["bold"]}
-    return {face: font_file(family, face) for face in FACES}
+    source = font_file(family, "regular")
+    langs = family_languages(family)
+    what = f"{', '.join(langs) or family.name} handouts"
+    if not family.subset:
+        made = prepared_faces(family, source, key_for(family, source, "whole"), None, kind="base", what=what)
+    else:
+        import babel
+
+        digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in _shipped_catalogs(langs)]
+        extra_text = "".join(chr(c) for c in sorted(extra))
+        key = key_for(family, source, "base", BASE_RECIPE, babel.__version__, *digests, extra_text)
+        made = prepared_faces(family, source, key, lambda: base_characters(langs) | set(extra),
+                              kind="base", what=what + (" with a clinic's own text" if extra else ""))
+    return {"regular": made["regular"], "bold": made["bold"], "italic": made["regular"], "bold_italic": made["bold"]}
 
 
-def register(family: FontFamily, extra: str = "") -> RegisteredFamily:
+def register(family: FontFamily, extra: frozenset[int] = frozenset()) -> RegisteredFamily:
     """Register the family's faces with ReportLab (once per process) under names of our own.
 
+    ``extra``: characters a variable family must have beyond its base (a clinic's own text).
     A file used for two faces (a script without italics) is registered once: ReportLab would
     otherwise treat the two names as one font and could drop one of them silently.
     """
@@ -71,46 +156,137 @@ def register(family: FontFamily, extra: str = "") -> RegisteredFamily:
     key = (family.name, *(str(files[f]) for f in FACES))
     if key in _REGISTERED:
         return _REGISTERED[key]
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     tag = hashlib.sha1("|".join(key).encode()).hexdigest()[:6]
-    by_file: dict[Path, str] = {}
-    names: dict[str, str] = {}
-    coverage: frozenset[int] | None = None
-    for face in FACES:
-        path = files[face]
-        if path not in by_file:
-            name = f"handouts-{family.name}-{face}-{tag}"
-            font = TTFont(name, str(path))
-            pdfmetrics.registerFont(font)
-            by_file[path] = name
-            cmap = frozenset(font.face.charToGlyph)
-            coverage = cmap if coverage is None else coverage & cmap
-        names[face] = by_file[path]
-    pdfmetrics.registerFontFamily(
-        names["regular"], normal=names["regular"], bold=names["bold"],
-        italic=names["italic"], boldItalic=names["bold_italic"],
-    )
-    result = RegisteredFamily(family, names, coverage or frozenset())
+    result = _register_files(family, {face: files[face] for face in FACES}, f"handouts-{family.name}", tag)
     _REGISTERED[key] = result
     return result
 
 
+def _register_files(family: FontFamily, files: dict[str, Path | bytes], prefix: str, tag: str) -> RegisteredFamily:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    by_file: dict[int | Path, str] = {}
+    names: dict[str, str] = {}
+    coverage: frozenset[int] | None = None
+    for face in FACES:
+        data = files[face]
+        ident = id(data) if isinstance(data, bytes) else data
+        if ident not in by_file:
+            name = f"{prefix}-{face}-{tag}"
+            if isinstance(data, bytes):
+                source = io.BytesIO(data)
+                source.name = f"{name}.ttf"  # ReportLab names the embedded font program after it
+            else:
+                source = str(data)
+            font = TTFont(name, source)
+            pdfmetrics.registerFont(font)
+            by_file[ident] = name
+            cmap = frozenset(font.face.charToGlyph)
+            coverage = cmap if coverage is None else coverage & cmap
+        names[face] = by_file[ident]
+    pdfmetrics.registerFontFamily(
+        names["regular"], normal=names["regular"], bold=names["bold"],
+        italic=names["italic"], boldItalic=names["bold_italic"],
+    )
+    return RegisteredFamily(family, names, coverage or frozenset())
+
+
+_NAME_FONTS: dict[tuple[str, str], RegisteredFamily] = {}
+
+
+def name_font(family: FontFamily, chars: Iterable[str]) -> RegisteredFamily:
+    """A family able to draw ``chars`` (characters of a name), for a name's own run.
+
+    Static families and whole variable ones are the registered family itself. A large
+    (subset) family gets a font of exactly these characters, made in memory in a fraction
+    of a second and kept for this process only: no file holds what a patient's name is made of.
+    """
+    if not family.variable or not family.subset:
+        return register(family)
+    text = "".join(sorted(set(chars) | {" "}))
+    digest = hashlib.sha256(f"{family.name}|{text}".encode()).hexdigest()[:10]
+    hit = _NAME_FONTS.get((family.name, digest))
+    if hit is not None:
+        return hit
+    from fontTools import subset
+    from fontTools.ttLib import TTFont as FTFont
+
+    from handouts.render.fontprep import instance
+
+    source = font_file(family, "regular")
+    try:
+        font = FTFont(str(source))
+        opts = subset.Options()
+        opts.layout_features = ["*"]
+        opts.notdef_outline = True
+        opts.glyph_names = False
+        opts.hinting = False
+        sub = subset.Subsetter(opts)
+        sub.populate(unicodes=[ord(c) for c in text])
+        sub.subset(font)
+        faces: dict[str, bytes] = {}
+        for face, axes in (family.axes or {}).items():
+            buf = io.BytesIO()
+            instance(font, family, face, axes, f"n{digest}").save(buf)
+            faces[face] = buf.getvalue()
+    except Exception as err:  # fontTools raises many kinds; any of them means no usable font
+        raise TemplateError(f"could not prepare the {family.name} font for a name: {err.__class__.__name__}; "
+                            f"reinstall the package {family.package.replace('_', '-')}") from None
+    files = {"regular": faces["regular"], "bold": faces["bold"], "italic": faces["regular"],
+             "bold_italic": faces["bold"]}
+    result = _register_files(family, files, f"handouts-name-{family.name}", digest)
+    if len(_NAME_FONTS) > 2000:
+        _NAME_FONTS.clear()
+    _NAME_FONTS[(family.name, digest)] = result
+    return result
+
+
+_SOURCE_COVERAGE: dict[tuple, frozenset[int]] = {}
+
+
+def source_coverage(family: FontFamily) -> frozenset[int]:
+    """Every code point the family's source font has (for a variable family, more than a
+    prepared base holds)."""
+    key = (family.name, family.package, family.folder, family.variable, tuple(sorted(family.files.items())))
+    if key not in _SOURCE_COVERAGE:
+        _SOURCE_COVERAGE[key] = _source_coverage(family)
+    return _SOURCE_COVERAGE[key]
+
+
+def _source_coverage(family: FontFamily) -> frozenset[int]:
+    from fontTools.ttLib import TTFont as FTFont
+
+    try:
+        cmap = FTFont(str(font_file(family, "regular")), lazy=True).getBestCmap() or {}
+    except TemplateError:
+        raise
+    except Exception:  # a damaged font package
+        raise TemplateError(f"cannot read the font of family {family.name}; reinstall the package "
+                            f"{family.package.replace('_', '-')}") from None
+    points = frozenset(cmap)
+    if not family.variable:
+        for face in ("bold",):
+            other = FTFont(str(font_file(family, face)), lazy=True).getBestCmap() or {}
+            points &= frozenset(other)
+    return points
+
+
+# ------------------------------------------------------------------------------ coverage
+
 def fonts_for(family: FontFamily, texts: Iterable[str], lang: str) -> RegisteredFamily:
     """The registered family, able to draw every character of ``texts`` (or a GlyphError).
 
-    A prepared (subset) font that lacks a character its source font has is prepared again
-    with that character kept; a character the source font lacks is an error.
+    A variable family's base font that lacks a character its source font has (a clinic's own
+    catalog may add some) is prepared again with those characters kept; a character the
+    source lacks is an error.
     """
     texts = list(texts)
     fonts = register(family)
     missing = _missing(texts, fonts.coverage)
-    if missing and family.variable:
-        from fontTools.ttLib import TTFont as FTFont
-
-        source = FTFont(str(font_file(family, "regular")), lazy=True).getBestCmap()
-        addable = "".join(sorted(ch for ch in missing if ord(ch) in source))
+    if missing and family.variable and family.subset:
+        source = source_coverage(family)
+        addable = frozenset(ord(ch) for ch in missing if ord(ch) in source)
         if addable:
             fonts = register(family, addable)
     check_coverage(texts, fonts, lang)
@@ -118,30 +294,31 @@ def fonts_for(family: FontFamily, texts: Iterable[str], lang: str) -> Registered
 
 
 def _missing(texts: Iterable[str], coverage: frozenset[int]) -> set[str]:
-    return {ch for text in texts for ch in text if ord(ch) not in coverage and not _drawable(ch)}
+    return {ch for text in texts for ch in text if ord(ch) not in coverage and not drawable(ch)}
 
 
-def _drawable(ch: str) -> bool:
+def drawable(ch: str) -> bool:
     """Characters that need no glyph: spaces and invisible format characters (ZWJ, bidi marks)."""
     return ch in " \t\n\r" or unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp")
 
 
 def check_coverage(texts: Iterable[str], fonts: RegisteredFamily, lang: str) -> None:
     """Every character of every string must be drawable: a missing glyph is an error, not a box."""
+    from handouts.errors import shown
+
     for text in texts:
         for ch in text:
-            if ord(ch) not in fonts.coverage and not _drawable(ch):
-                snippet = text if len(text) <= 70 else text[:67] + "..."
+            if ord(ch) not in fonts.coverage and not drawable(ch):
                 raise GlyphError(
                     f"the '{lang}' handout needs U+{ord(ch):04X} {unicodedata.name(ch, '?')} "
-                    f"({ch!r}) in \"{snippet}\", which the font {fonts.family.name} cannot draw; "
+                    f"({ch!r}) in \"{shown(text, 70)}\", which the font {fonts.family.name} cannot draw; "
                     "change the text or set a font that has it in templates/styles.toml"
                 )
 
 
 def prepare_families(langs: list[str] | None = None, locales: tuple[Path, ...] = ()) -> list[tuple[str, list[Path]]]:
     """Prepare the variable families of these languages (default: every language with a
-    catalog), keeping every character their catalogs use. Returns (family, files) pairs."""
+    catalog), with every character their catalogs use. Returns (family, files) pairs."""
     from handouts import i18n
     from handouts.i18n.catalog import catalog_characters
     from handouts.render import styles_path
@@ -153,31 +330,32 @@ def prepare_families(langs: list[str] | None = None, locales: tuple[Path, ...] =
         langs = [i18n.negotiate_language(lang, dirs) for lang in langs]
     else:
         langs = i18n.available_languages(dirs)
-    chars: dict[str, set[str]] = {}
+    wanted: dict[str, set[int]] = {}
     for lang in langs:
         family = styles.family_for(lang)
         if family.variable:
-            chars.setdefault(family.name, set()).update(catalog_characters(lang, dirs))
+            chars = wanted.setdefault(family.name, set())
+            if locales:  # a clinic's own catalogs: the characters they add
+                chars.update(map(ord, catalog_characters(lang, dirs)))
     done = []
-    for name, extra in sorted(chars.items()):
+    for name, chars in sorted(wanted.items()):
         family = styles.families[name]
-        files = _face_files(family, "".join(sorted(extra)))
-        register(family, "".join(sorted(extra)))
+        fonts = register(family)
+        extra = frozenset(c for c in chars if c not in fonts.coverage and not drawable(chr(c))) if family.subset else frozenset()
+        if extra:
+            extra = extra & source_coverage(family)
+        files = _face_files(family, extra)
+        register(family, extra)
         done.append((name, sorted({files["regular"], files["bold"]})))
     return done
 
 
 def coverage_for(family: FontFamily):
     """A test ``ch -> bool``: can the family draw this character (preparing it if need be)?"""
-    fonts = register(family)
-    source: set[int] | frozenset[int] = frozenset()
-    if family.variable:
-        from fontTools.ttLib import TTFont as FTFont
-
-        source = set(FTFont(str(font_file(family, "regular")), lazy=True).getBestCmap())
-    cover = fonts.coverage
+    cover = register(family).coverage
+    source = source_coverage(family) if family.variable else frozenset()
 
     def ok(ch: str) -> bool:
-        return ord(ch) in cover or ord(ch) in source or _drawable(ch)
+        return ord(ch) in cover or ord(ch) in source or drawable(ch)
 
     return ok

@@ -21,7 +21,13 @@ from handouts.render.fonts import RegisteredFamily
 from handouts.render.icons import ICONS, Icon, QRCode
 from handouts.render.styles import Styles
 
-INLINE = ("b", "en")
+from handouts.render.scripts import install_shaping_by_font  # noqa: E402
+
+install_shaping_by_font()
+
+INLINE = ("b", "en", "name")
+#: around a name in a right-to-left paragraph (private-use characters: never in a handout's text)
+NAME_START, NAME_END = "\ue000", "\ue001"
 #: an action sub-heading (one with an icon) is kept in the same column as a list this short
 KEEP_LIST = 8
 #: elements that open page 1 at full width (until the first other element)
@@ -39,8 +45,9 @@ def _collapse(text: str) -> str:
 @dataclass
 class Footer:
     parts: list[str] = field(default_factory=list)
-    clinic: str = ""
+    clinic: str = ""  # plain text
     pages: str = "{page} / {pages}"
+    clinic_line: Flowable | None = None  # the clinic line as drawn (its name may need another font)
 
 
 @dataclass
@@ -189,6 +196,10 @@ class Builder:
         self.key_prefix = ""
         self._sigs: dict[int, tuple] = {}
         self.keep_parsed = True  # False while building a line with a patient's name
+        #: (field, name) -> [(text, RegisteredFamily or None for the own font)]: how to draw a
+        #: name (see handouts.render.names); None: names are drawn in the handout's font
+        self.names = None
+        self._shape_next = False  # the paragraph being built holds a name that needs shaping
 
     # ------------------------------------------------------------------ styles
 
@@ -237,12 +248,17 @@ class Builder:
             "small_bullet": style("small_bullet", z["small"], color="muted", spaceAfter=1,
                                   leftIndent=z["small"], bulletIndent=0),
             "letterhead": style("letterhead", z["meta"], color="muted"),
+            "footer": style("footer", z["footer"], color="muted"),
         }
 
     # ------------------------------------------------------------------ paragraphs per script
 
     def P(self, text: str, style: ParagraphStyle, **kw) -> Paragraph:  # noqa: N802
         """A paragraph, shaped for the handout's script (see :mod:`handouts.render.scripts`)."""
+        if self._shape_next:  # a name in a script that needs shaping (Devanagari)
+            self._shape_next = False
+            # (ReportLab shapes only lines it wraps at spaces: not with CJK wrapping)
+            style = style.clone(style.name + "-shaped", shaping=1, wordWrap=None)
         text, style = self._shaped(text, style)
         sig = self._sigs.get(id(style))
         if sig is None:
@@ -268,6 +284,15 @@ class Builder:
             return text, style
         from handouts.render.scripts import has_rtl, prepare_rtl
 
+        if NAME_START in text:
+            # a line with a name: wrapped and put in visual order here, each name as a unit
+            from handouts.render.scripts import visual_lines
+
+            key = style.name + "-visual"
+            if key not in self._rtl_styles:
+                self._rtl_styles[key] = style.clone(key, alignment=TA_RIGHT)
+            width = self.width - style.leftIndent - style.rightIndent
+            return visual_lines(text, width, style.fontName, style.fontSize), self._rtl_styles[key]
         if not has_rtl(text):
             # a Latin-only paragraph in a right-to-left handout (a URL, an English source
             # title, an English fallback): laid out left to right, bullet on the left
@@ -283,13 +308,17 @@ class Builder:
 
     # ------------------------------------------------------------------ inline text
 
-    def inline(self, el: ET.Element) -> str:
-        """The element's content as ReportLab paragraph markup (escaped text, b, en)."""
+    def inline(self, el: ET.Element, bold: bool = False) -> str:
+        """The element's content as ReportLab paragraph markup (escaped text, b, en, name)."""
         out = [escape(el.text or "")]
         for child in el:
             if child.tag not in INLINE:
                 raise TemplateError(f"<{child.tag}> is not allowed inside <{el.tag}>; use text, <b> or <en>")
-            inner = self.inline(child)
+            if child.tag == "name":
+                out.append(self.name(child, bold))
+                out.append(escape(child.tail or ""))
+                continue
+            inner = self.inline(child, bold or child.tag == "b")
             if child.tag == "b":
                 out.append(f"<b>{inner}</b>")
             else:
@@ -298,6 +327,29 @@ class Builder:
                 )
             out.append(escape(child.tail or ""))
         return _collapse("".join(out))
+
+    def name(self, el: ET.Element, bold: bool = False) -> str:
+        """A name as paragraph markup: in the handout's font, or in runs of other fonts.
+
+        In a right-to-left handout the name is set between two marks (see
+        :func:`handouts.render.scripts.visual_lines`): it is ordered on its own, as a unit,
+        so that it can never reorder the words around it."""
+        if len(el):
+            raise TemplateError("<name> holds text only")
+        text = el.text or ""
+        if self.names is None or not text:
+            return escape(text)
+        out = []
+        for run, fonts in self.names(el.get("field", "name"), text):
+            if fonts is None:
+                out.append(escape(run))
+            else:
+                if fonts.family.script == "devanagari":
+                    self._shape_next = True
+                face = fonts.bold if bold else fonts.regular
+                out.append(f'<font face="{face}">{escape(run)}</font>')
+        markup = "".join(out)
+        return f"{NAME_START}{markup}{NAME_END}" if self.rtl else markup
 
     @staticmethod
     def plain(el: ET.Element) -> str:
@@ -333,7 +385,12 @@ class Builder:
         method = getattr(self, f"el_{el.tag}", None)
         if method is None:
             raise TemplateError(f"unknown element <{el.tag}> in the handout markup; see README, 'Templates'")
-        return method(el)
+        flowables = method(el)
+        what = describe(el)
+        for f in flowables:
+            if not getattr(f, "_handouts_block", None):
+                f._handouts_block = what  # named in an error if it cannot fit a page
+        return flowables
 
     def children(self, el: ET.Element) -> list[Flowable]:
         out: list[Flowable] = []
@@ -619,6 +676,7 @@ class Builder:
                 f.parts.append(self.plain(child))
             elif child.tag == "clinic":
                 f.clinic = self.plain(child)
+                f.clinic_line = self.P(self.inline(child), self.ps["footer"])
             elif child.tag == "pages":
                 f.pages = self.plain(child)
             else:
@@ -673,10 +731,27 @@ class Builder:
         return table
 
 
+def describe(el: ET.Element) -> str:
+    """An element as a reader of an error finds it: its kind and its heading or first words."""
+    label = el.get("title") or el.get("id") or " ".join(_without_names(el).split())
+    label = label if len(label) <= 50 else label[:47] + "..."
+    return f"<{el.tag}> \"{label}\"" if label else f"<{el.tag}>"
+
+
+def _without_names(el: ET.Element) -> str:
+    """The element's text with every name left out (an error message never shows one)."""
+    parts = [el.text or ""] if el.tag != "name" else ["..."]
+    for child in el:
+        parts.append(_without_names(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def build_document(root: ET.Element, styles: Styles, fonts: RegisteredFamily, page_width: float,
-                   frame_width: float, rtl: bool = False, key_prefix: str = "") -> Document:
+                   frame_width: float, rtl: bool = False, key_prefix: str = "", names=None) -> Document:
     builder = Builder(styles, fonts, page_width, frame_width, rtl)
     builder.key_prefix = key_prefix
+    builder.names = names
     return builder.build(root)
 
 

@@ -53,26 +53,59 @@ def environment(template_dirs: tuple[Path, ...]):
     def mark(text: str, fallback: bool) -> Markup:
         return Markup("<en>%s</en>") % text if fallback else escape(text)
 
-    @pass_context
-    def gettext(ctx, message: str) -> str:
-        tr: Translator = ctx["_translator"]
-        text, fallback = tr.lookup(message, None, "template", message)
-        # newstyle gettext wraps the result in Markup: escape it here so a catalog
-        # can never inject markup, and mark an English fallback.
-        return str(mark(text, fallback))
+    from handouts.i18n.catalog import CatalogError, format_message, placeholder_problem
+
+    # Jinja's own newstyle callables always apply Python's % to the text, so a translation
+    # with a bare % ("100% segura") would be misprinted or fail. These format it themselves:
+    # %(name)s is replaced (its value escaped unless it is Markup), %% is %, any other % stays.
+    def render(found, msgid: str, text: str, variables: dict) -> Markup:
+        def unknown(name: str) -> str:
+            if found.catalog is not None:
+                raise CatalogError([placeholder_problem(found.catalog.path, found.line, msgid, f"%({name})s")])
+            raise TemplateError(f'{TEMPLATE}: the text "{msgid}" uses %({name})s, which its trans tag does '
+                                f"not set: add {name}=... to the tag")
+
+        # the catalog's text is escaped (a catalog can never inject markup); an English
+        # fallback is marked <en>
+        template = str(mark(text, found.fallback))
+        return Markup(format_message(template, variables, lambda v: str(escape(v)), unknown))
+
+    def plural_form(tr: Translator, found, singular: str, plural: str, n) -> str:
+        if tr.is_source or found.fallback:
+            return singular if n == 1 else plural
+        forms = found.text.split("\x00")
+        return forms[min(found.catalog.plural(n), len(forms) - 1)]
 
     @pass_context
-    def ngettext(ctx, singular: str, plural: str, n: int) -> str:
-        tr: Translator = ctx["_translator"]
-        text, fallback = tr.lookup(singular, None, "template", singular)
-        if tr.is_source or fallback:
-            text = singular if n == 1 else plural
-        else:
-            forms = text.split("\x00")
-            text = forms[min(tr.catalogs[0].plural(n), len(forms) - 1)]
-        return str(mark(text, fallback))
+    def gettext(__context, __string: str, /, **variables) -> Markup:
+        tr: Translator = __context["_translator"]
+        found = tr.find(__string, None, "template", __string)
+        return render(found, __string, found.text, variables)
 
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    @pass_context
+    def ngettext(__context, __singular: str, __plural: str, __num: int, /, **variables) -> Markup:
+        tr: Translator = __context["_translator"]
+        variables.setdefault("num", __num)
+        found = tr.find(__singular, None, "template", __singular)
+        return render(found, __singular, plural_form(tr, found, __singular, __plural, __num), variables)
+
+    @pass_context
+    def pgettext(__context, __ctx: str, __string: str, /, **variables) -> Markup:
+        tr: Translator = __context["_translator"]
+        variables.setdefault("context", __ctx)
+        found = tr.find(__string, __ctx, "template", __string)
+        return render(found, __string, found.text, variables)
+
+    @pass_context
+    def npgettext(__context, __ctx: str, __singular: str, __plural: str, __num: int, /, **variables) -> Markup:
+        tr: Translator = __context["_translator"]
+        variables.setdefault("context", __ctx)
+        variables.setdefault("num", __num)
+        found = tr.find(__singular, __ctx, "template", __singular)
+        return render(found, __singular, plural_form(tr, found, __singular, __plural, __num), variables)
+
+    env.newstyle_gettext = True
+    env.globals.update(gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext)
 
     def t(value: Text) -> Markup:
         return mark(value.value, value.fallback)
@@ -95,6 +128,16 @@ def environment(template_dirs: tuple[Path, ...]):
     env.filters["and_list"] = and_list
     env.filters["capfirst"] = lambda s: s[:1].upper() + s[1:]
     env.filters["host"] = lambda url: urlsplit(url).hostname or url
+
+    def personal(value, field: str) -> Markup:
+        # a name (the patient's, the clinic's...): marked so that the layout can draw it in
+        # another font where the handout's own font lacks its letters
+        from handouts.personal import clean_name
+
+        text = clean_name(str(value or ""))
+        return Markup('<name field="%s">%s</name>') % (field, text) if text else Markup("")
+
+    env.filters["personal"] = personal
     return env
 
 

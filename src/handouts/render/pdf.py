@@ -75,31 +75,87 @@ def _canvas_class(parts: list[Part], styles: Styles):
             footer, fonts, rtl = part.doc.footer, part.fonts, part.doc.rtl
             width, _height = self._pagesize
             left, right = page["margin_left"], width - page["margin_right"]
+            pages = footer.pages.replace("{page}", str(number)).replace("{pages}", str(total))
+            layout = footer_layout(footer, fonts, size, right - left, pages)
             y = page["footer_gap"]
             self.saveState()
             self.setStrokeColor(HexColor(colors["rule"]))
             self.setLineWidth(0.6)
-            self.line(left, y + size * 1.5, right, y + size * 1.5)
+            self.line(left, layout.rule + y, right, layout.rule + y)
             self.setFillColor(HexColor(colors["muted"]))
-            self.setFont(fonts.regular, size)
-            text = _visual("  \u00b7  ".join(footer.parts), rtl)
-            pages = _visual(footer.pages.replace("{page}", str(number)).replace("{pages}", str(total)), rtl)
-            if rtl:
-                self.drawRightString(right, y, text)
-                self.setFont(fonts.bold, size)
-                self.drawString(left, y, pages)
-            else:
-                self.drawString(left, y, text)
-                self.setFont(fonts.bold, size)
-                self.drawRightString(right, y, pages)
-            if footer.clinic:
-                self.setFont(fonts.regular, size)
-                clinic = _visual(footer.clinic, rtl)
-                (self.drawRightString(right, y - size * 1.25, clinic) if rtl
-                 else self.drawString(left, y - size * 1.25, clinic))
+            for (text, pages_text), base in zip(layout.lines, layout.baselines):
+                if text:
+                    self.setFont(fonts.regular, size)
+                    (self.drawRightString if rtl else self.drawString)(right if rtl else left, y + base,
+                                                                       _visual(text, rtl))
+                if pages_text:
+                    self.setFont(fonts.bold, size)
+                    (self.drawString if rtl else self.drawRightString)(left if rtl else right, y + base,
+                                                                       _visual(pages_text, rtl))
+            if footer.clinic_line is not None:
+                # the clinic's line is a paragraph: its name may be drawn in another font
+                para = footer.clinic_line
+                _w, h = para.wrapOn(self, right - left, size * 10)
+                para.drawOn(self, left, y - para.style.leading + size)
             self.restoreState()
 
     return HandoutCanvas
+
+
+@dataclass(frozen=True)
+class FooterLayout:
+    """Where the footer's lines go, from its lowest baseline (the page's footer gap) up."""
+
+    lines: list[tuple[str, str]]  # (the footer's parts, the page numbers) per line, top first
+    baselines: list[float]  # each line's baseline above the footer gap
+    rule: float  # the rule above the footer, above the footer gap
+    clinic_lines: int
+
+
+def footer_layout(footer: Footer, fonts: RegisteredFamily, size: float, width: float, pages: str) -> FooterLayout:
+    """The footer's parts and page numbers on one line where they fit; where they do not
+    (large print, a long language), the parts wrap and the page numbers take the last line's
+    end or a line of their own: never one text drawn over another."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    sep, gap = "  \u00b7  ", size * 2
+
+    def w(text: str, font: str) -> float:
+        return stringWidth(text, font, size)
+
+    whole = sep.join(footer.parts)
+    if w(whole, fonts.regular) + gap + w(pages, fonts.bold) <= width:
+        lines = [(whole, pages)]
+    else:
+        wrapped, current = [], ""
+        for item in footer.parts:
+            candidate = f"{current}{sep}{item}" if current else item
+            if current and w(candidate, fonts.regular) > width:
+                wrapped.append(current)
+                current = item
+            else:
+                current = candidate
+        wrapped.append(current)
+        lines = [(t, "") for t in wrapped]
+        if w(wrapped[-1], fonts.regular) + gap + w(pages, fonts.bold) <= width:
+            lines[-1] = (wrapped[-1], pages)
+        else:
+            lines.append(("", pages))
+    clinic_lines = 0
+    if footer.clinic_line is not None:
+        _w, h = footer.clinic_line.wrap(width, size * 10)
+        clinic_lines = max(1, round(h / footer.clinic_line.style.leading))
+    step = size * 1.25
+    baselines = [(clinic_lines + len(lines) - 1 - i) * step for i in range(len(lines))]
+    return FooterLayout(lines, baselines, baselines[0] + size * 1.5, clinic_lines)
+
+
+def footer_top(footer: Footer, fonts: RegisteredFamily, styles: Styles, width: float) -> float:
+    """The height above the page's bottom edge that the footer takes (its rule included)."""
+    size = styles.sizes["footer"]
+    layout = footer_layout(footer, fonts, size, width,
+                           footer.pages.replace("{page}", "99").replace("{pages}", "99"))
+    return styles.page["footer_gap"] + layout.rule + 3
 
 
 def _visual(text: str, rtl: bool) -> str:
@@ -143,6 +199,19 @@ def _height(flowables, width: float) -> float:
 
 
 class HandoutDocTemplate(BaseDocTemplate):
+    _block = None  # the block being laid out (named in an error if it cannot fit a page)
+
+    def handle_flowable(self, flowables):
+        from reportlab.platypus.doctemplate import LayoutError
+
+        if flowables:
+            self._block = getattr(flowables[0], "_handouts_block", None) or self._block
+        try:
+            return super().handle_flowable(flowables)
+        except LayoutError as err:
+            err.block = self._block
+            raise
+
     def afterFlowable(self, flowable):  # noqa: N802 (ReportLab API)
         if isinstance(flowable, (Heading, Anchor)):
             key, title, level = flowable.bookmark
@@ -191,11 +260,13 @@ def write_pdf(
         initialFontSize=styles.sizes["body"],
     )
     width = text_width(styles, paper)
-    top, bottom = pagesize[1] - m["margin_top"], m["margin_bottom"]
+    top = pagesize[1] - m["margin_top"]
     gap = styles.sizes["space_before_section"]
     templates, story = [], []
     for i, part in enumerate(parts):
         doc = part.doc
+        # the body ends above the footer, whose height depends on its lines
+        bottom = max(m["margin_bottom"], footer_top(doc.footer, part.fonts, styles, width))
 
         def mark(canv, _doc, i=i):
             canv._part = i

@@ -20,7 +20,8 @@ from functools import lru_cache
 
 from handouts.errors import TemplateError
 
-_TAG = re.compile(r"<(?!br\s*/?>)[^>]*>")
+#: inline markup dropped from right-to-left paragraphs (line breaks and a name's own font kept)
+_TAG = re.compile(r"<(?!br\s*/?>|/?font\b)[^>]*>")
 #: full-width punctuation that must not start a line (ReportLab's list lacks these)
 KINSOKU_CANNOT_START = "！？：；，、。〉》」』】〕）｝〗〙〛ー・…‥゛゜ヽヾゝゞ々"
 
@@ -41,10 +42,139 @@ def _reshaper():
     return arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False})
 
 
+def reshape(text: str) -> str:
+    """Arabic-script letters joined (presentation forms); other text unchanged."""
+    return _reshaper().reshape(text)
+
+
 def prepare_rtl(markup: str) -> str:
     """Paragraph markup of an Arabic-script paragraph, ready for ``wordWrap='RTL'``."""
     text = _TAG.sub("", markup)
     return _reshaper().reshape(text)
+
+
+_TOKEN = re.compile(r'<font face="([^"]*)">(.*?)</font>|(\ue000)|(\ue001)|(<[^>]*>)|([^<\ue000\ue001]+)', re.S)
+_NAME_START, _NAME_END = "\ue000", "\ue001"
+#: a strong left-to-right and a strong right-to-left stand-in for a whole name
+_STAND_IN = {"L": "A", "R": "\u05d0"}
+
+
+def _items(markup: str) -> list[tuple[str, str | None, int | None]]:
+    """(character, font face or None, name number or None) for each character of the markup."""
+    from html import unescape
+
+    items: list[tuple[str, str | None, int | None]] = []
+    unit, count = None, 0
+    for m in _TOKEN.finditer(markup):
+        face, inner, start, end, _tag, text = m.groups()
+        if start:
+            count += 1
+            unit = count
+        elif end:
+            unit = None
+        elif face is not None:
+            items.extend((c, face, unit) for c in unescape(inner))
+        elif text:
+            plain = unescape(text)
+            if unit is None:
+                plain = reshape(plain)  # the handout's own words: joined here (names already are)
+            items.extend((c, None, unit) for c in plain)
+    return items
+
+
+def _direction(text: str) -> str:
+    for c in text:
+        d = unicodedata.bidirectional(c)
+        if d in ("R", "AL"):
+            return "R"
+        if d == "L":
+            return "L"
+    return "L"
+
+
+def _visual(line: list[tuple[str, str | None, int | None]]) -> list[tuple[str, str | None]]:
+    """One line in visual order; each name ordered on its own and placed as a unit."""
+    from handouts.render.bidi import visual_order
+
+    units: dict[int, list[tuple[str, str | None]]] = {}
+    seq: list[tuple[str, str | None, int | None]] = []
+    for ch, face, unit in line:
+        if unit is None:
+            seq.append((ch, face, None))
+        elif unit not in units:
+            units[unit] = [(ch, face)]
+            seq.append(("", None, unit))
+        else:
+            units[unit].append((ch, face))
+    text = "".join(_STAND_IN[_direction("".join(c for c, _f in units[u]))] if u else ch for ch, _f, u in seq)
+    visual, order = visual_order(text, "RTL")
+    out: list[tuple[str, str | None]] = []
+    for k, i in enumerate(order):
+        ch, face, unit = seq[i]
+        if unit is None:
+            out.append((visual[k], face))  # as the algorithm left it (a bracket mirrored)
+            continue
+        chars = units[unit]
+        name = "".join(c for c, _f in chars)
+        shown, name_order = visual_order(name, "RTL" if _direction(name) == "R" else "LTR")
+        out.extend((shown[m], chars[j][1]) for m, j in enumerate(name_order))
+    return out
+
+
+def visual_lines(markup: str, width: float, font: str, size: float) -> str:
+    """A right-to-left paragraph that holds a name (marked, maybe in another font) as lines
+    in visual order, each character in its own font, joined with ``<br/>``: drawn as is.
+
+    ReportLab's right-to-left wrapping would reorder each font's run on its own and let a
+    name's letters mix with the words around it; here the words are wrapped in their
+    logical order to ``width``, then each line is ordered by the Unicode bidi algorithm,
+    with every name isolated (ordered on its own, placed as a unit).
+    """
+    from xml.sax.saxutils import escape
+
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    markup = _TAG.sub("", markup)
+    paragraphs = re.split(r"<br\s*/?>", markup)
+    out_lines: list[str] = []
+    for para in paragraphs:
+        items = _items(para)
+        # words (split at spaces) in logical order, greedily filled into lines
+        words: list[list] = [[]]
+        for item in items:
+            words[-1].append(item)
+            if item[0] == " ":
+                words.append([])
+        lines: list[list] = [[]]
+        used = 0.0
+        for word in words:
+            w = sum(stringWidth(c, f or font, size) for c, f, _u in word)
+            if lines[-1] and used + w > width:
+                lines.append([])
+                used = 0.0
+            lines[-1].extend(word)
+            used += w
+        for line in lines:
+            while line and line[-1][0] == " ":
+                line.pop()
+            chunks: list[str] = []
+            current, buf = None, []
+            for ch, face in _visual(line):
+                if face != current and buf:
+                    text = escape("".join(buf))
+                    chunks.append(text if current is None else f'<font face="{current}">{text}</font>')
+                    buf = []
+                current = face
+                buf.append(ch)
+            if buf:
+                text = escape("".join(buf))
+                chunks.append(text if current is None else f'<font face="{current}">{text}</font>')
+            out_lines.append("".join(chunks))
+    return "<br/>".join(out_lines)
+
+
+def without_name_marks(markup: str) -> str:
+    return markup.replace(_NAME_START, "").replace(_NAME_END, "")
 
 
 _KINSOKU_DONE = False
@@ -74,6 +204,52 @@ def require_shaping(lang: str) -> None:
             f"the '{lang}' handout needs text shaping (uharfbuzz), which cannot be loaded here; "
             "without it the letters would print broken. Install it with pip install uharfbuzz"
         ) from None
+
+
+def install_shaping_by_font() -> None:
+    """Shape a word that spans two fonts one font at a time.
+
+    ReportLab shapes a whole word with its first font; a name in another font that touches
+    the handout's text with no space ("患者：राम") would be drawn with the wrong glyphs.
+    """
+    from reportlab.pdfbase import ttfonts
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import paragraph
+
+    original = ttfonts.shapeFragWord
+    if getattr(paragraph.shapeFragWord, "by_font", False):
+        return
+
+    def shape(word, *args, **kw):
+        items = word[1:]
+        if len({f.fontName for f, _s in items if not hasattr(f, "cbDefn")}) <= 1 and not any(
+                has_rtl(t) for _f, t in items if isinstance(t, str)):
+            return original(word, *args, **kw)
+        groups: list[list] = []
+        for f, text in items:
+            name = None if hasattr(f, "cbDefn") else f.fontName
+            if groups and (name is None or groups[-1][0] == name):
+                groups[-1][1].append((f, text))
+            else:
+                groups.append([name, [(f, text)]])
+        out, width, changed = [], 0.0, False
+        for _name, part in groups:
+            part_width = sum(stringWidth(t, f.fontName, f.fontSize) for f, t in part if not hasattr(f, "cbDefn"))
+            segment = [part_width, *part]
+            if any(isinstance(t, ttfonts.ShapedStr) or has_rtl(t) for _f, t in part):
+                # shaped already (Arabic letters are joined and ordered before layout)
+                shaped = segment
+            else:
+                shaped = original(segment, *args, **kw)
+            changed = changed or shaped is not segment
+            width += shaped[0]
+            out.extend(shaped[1:])
+        if not changed:
+            return word
+        return ttfonts.makeShapedFragWord(word)([width, *out])
+
+    shape.by_font = True
+    paragraph.shapeFragWord = shape
 
 
 def prepare_script(script: str, lang: str) -> None:

@@ -47,7 +47,7 @@ class FontFamily:
     files: dict[str, str]  # face -> file name (static families)
     variable: str | None = None  # variable font file, instanced once (see fontprep)
     axes: dict[str, dict[str, float]] | None = None  # face -> axis values, e.g. {"wght": 700}
-    charset: tuple[str, ...] = ()  # character sets to subset to before instancing
+    subset: bool = False  # a large variable font: cut to the characters needed before instancing
     script: str = "latin"  # latin, arabic, cjk, hangul, devanagari: how lines are shaped and wrapped
 
 
@@ -61,6 +61,8 @@ class Styles:
     large_print: bool
     fit_pages: int = 0  # 0: no tighter layout to fall back on (large print, or none set)
     fitted: bool = False  # this is the tighter layout
+    #: families tried, in order, for a name's characters that the handout's own font lacks
+    fallback: tuple[str, ...] = ()
 
     def family_for(self, lang: str) -> FontFamily:
         base = lang.split("-")[0]
@@ -79,9 +81,9 @@ def _family(name: str, fam: Any, where: str) -> FontFamily:
     script = fam.get("script", "latin")
     if script not in SCRIPTS:
         raise TemplateError(f"{where}: script: expected one of {', '.join(SCRIPTS)}, got {script!r}")
-    charset = fam.get("charset", [])
-    if not isinstance(charset, list) or not all(isinstance(c, str) for c in charset):
-        raise TemplateError(f"{where}: charset: expected a list of character set names")
+    subset = fam.get("subset", False)
+    if not isinstance(subset, bool):
+        raise TemplateError(f"{where}: subset: expected true or false, got {subset!r}")
     if "variable" in fam:
         if not isinstance(fam["variable"], str):
             raise TemplateError(f"{where}: variable: expected a file name")
@@ -94,14 +96,16 @@ def _family(name: str, fam: Any, where: str) -> FontFamily:
                 raise TemplateError(f"{where}: {face}: expected axis values like {{ wght = 400 }}")
             axes[face] = {k: float(v) for k, v in value.items()}
         return FontFamily(name, fam["package"], fam.get("folder", "."), {}, fam["variable"], axes,
-                          tuple(charset), script)
+                          subset, script)
     missing = [k for k in ("regular", "bold") if not isinstance(fam.get(k), str)]
     if missing:
         raise TemplateError(f"{where}: missing {', '.join(missing)}")
     files = {f: fam[f] for f in ("regular", "bold")}
     files["italic"] = fam.get("italic", files["regular"])
     files["bold_italic"] = fam.get("bold_italic", files["bold"])
-    return FontFamily(name, fam["package"], fam.get("folder", "."), files, None, None, tuple(charset), script)
+    if subset:
+        raise TemplateError(f"{where}: subset: only a variable font is subset; remove it")
+    return FontFamily(name, fam["package"], fam.get("folder", "."), files, None, None, False, script)
 
 
 @lru_cache(maxsize=16)
@@ -167,5 +171,11 @@ def load_styles(path: Path, large_print: bool = False, fit: bool = False) -> Sty
     for lang, fam in langs.items():
         if fam not in families:
             raise TemplateError(f"{where}: fonts.languages.{lang}: unknown family {fam!r}; known: {', '.join(families)}")
+    fallback = fonts.get("fallback", [])
+    if not isinstance(fallback, list) or not all(isinstance(f, str) for f in fallback):
+        raise TemplateError(f"{where}: fonts.fallback: expected a list of family names")
+    for fam in fallback:
+        if fam not in families:
+            raise TemplateError(f"{where}: fonts.fallback: unknown family {fam!r}; known: {', '.join(families)}")
     return Styles(page, sizes, colors, families, dict(langs), large_print,
-                  0 if large_print else fit_pages, fit and not large_print)
+                  0 if large_print else fit_pages, fit and not large_print, tuple(fallback))
