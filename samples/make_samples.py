@@ -1,11 +1,12 @@
 """Make the sample handouts and their page-1 previews in this folder.
 
-    python samples/make_samples.py          (needs the test extras: pip install -e '.[test]')
+    python samples/make_samples.py
 
 Writes <drug>-<lang>.pdf (US Letter) and <drug>-<lang>-page1.png for every shipped drug in
-English and Spanish, and page-1 previews of the baclofen handout in the languages whose
-scripts need the most care (Arabic, Persian, Chinese, Japanese, Korean, Vietnamese, Russian,
-Hindi). The PDFs are reproducible: running this again changes no byte.
+English and Spanish, page-1 previews of the baclofen handout in the languages whose scripts
+need the most care (Arabic, Persian, Chinese, Japanese, Korean, Vietnamese, Russian, Hindi),
+and of personal handouts whose names are in other scripts than the handout's
+(baclofen-<lang>-names-page1.png). The PDFs are reproducible: running this again changes no byte.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pypdfium2 as pdfium
 
 from handouts.handout import Request, make_handout
 from handouts.output import write_atomic
+from handouts.personal import personal_from_fields
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,6 +40,23 @@ def main() -> None:
         pdf[0].render(scale=110 / 72).to_pil().save(png, optimize=True)
         print(f"{png.name}: {len(pdf)} pages")
         pdf.close()
+    for lang, fields in NAMES.items():
+        personal = personal_from_fields(fields)
+        result = make_handout(Request(drug="baclofen", lang=lang, paper="letter", personal=personal))
+        pdf = pdfium.PdfDocument(result.pdf)
+        png = HERE / f"baclofen-{lang}-names-page1.png"
+        pdf[0].render(scale=110 / 72).to_pil().save(png, optimize=True)
+        print(f"{png.name}: {len(pdf)} pages")
+        pdf.close()
+
+
+#: names in another script than the handout's (a sample; no real person)
+NAMES = {
+    "en": {"patient": "Nguyễn Văn An", "prescriber": "李小龍", "dose": "1", "form": "tablet",
+           "times": "morning,bedtime"},
+    "ar": {"patient": "Ana María Pérez", "prescriber": "Ольга Петрова", "dose": "1", "form": "tablet",
+           "times": "3"},
+}
 
 
 SCRIPT_PREVIEWS = ("ar", "fa", "zh-Hans", "ja", "ko", "vi", "ru", "hi")

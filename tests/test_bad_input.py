@@ -9,10 +9,12 @@ case.toml:
     stderr    the whole of standard error: one line
     setup     what the folder holds first: ["write", path, text], ["mkdir", path],
               ["symlink", target, path], ["csv"] (day.csv, one patient row), ["bomb", path]
-              (a YAML file of nested aliases), ["longwarning", path] (the Spanish catalog
-              with a warning too long for a page)
+              (a YAML file of nested aliases), ["deep", path] (a YAML file nested 20,000
+              deep), ["fifo", path] (a named pipe), ["longwarning", path] (the Spanish
+              catalog with a warning too long for a page)
     unchanged files that must be byte-for-byte the same afterwards (e.g. a symlink's target)
     never     text that must not appear in any output (a name, an address)
+    made      the PDFs made (none, unless the case is one that must still work)
     env       extra environment variables
 """
 
@@ -64,6 +66,10 @@ def _setup(work: Path, steps: list) -> None:
             path.write_text(_bomb(), encoding="utf-8")
         elif kind == "longwarning":
             path.write_text(_long_warning(), encoding="utf-8")
+        elif kind == "deep":
+            path.write_text("a: " + "[" * 20000 + "]" * 20000 + "\n", encoding="utf-8")
+        elif kind == "fifo":
+            os.mkfifo(path)
         else:
             raise AssertionError(f"unknown setup step {kind!r}")
 
@@ -87,4 +93,14 @@ def test_bad_input_is_one_line_and_an_exit_code(tmp_path, case):
         assert (work / name).read_bytes() == data, f"{name} was changed"
     left = [p for p in tmp_path.rglob("*") if p.name.endswith((".tmp", ".part"))]
     assert not left, left
-    assert not [p for p in work.rglob("*.pdf") if p.is_file()], "a handout was made"
+    made = sorted(str(p.relative_to(work)) for p in work.rglob("*.pdf") if p.is_file())
+    assert made == sorted(spec.get("made", [])), made  # nothing made on an error
+
+
+def test_a_name_of_bytes_that_are_not_text_is_one_line(tmp_path):
+    """Bytes that are not UTF-8 on the command line (a terminal in another encoding)."""
+    proc = subprocess.run([os.fsencode(str(EXE)), b"make", b"--drug", b"baclofen", b"--patient", b"Ana \xff\xfe"],
+                          cwd=tmp_path, capture_output=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == (b"handouts: error: --patient: contains bytes that are not text (is the terminal set "
+                           b"to UTF-8?); retype it\n")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import DATA, EXE, flat, pdf_text
+from conftest import DATA, EXE, ROOT, flat, pdf_text
 
 CSV = DATA / "batch" / "patients.csv"
 
@@ -389,3 +389,19 @@ def test_an_existing_batch_folder_is_made_owner_only(cli, tmp_path):
     assert ("handouts: note: other users of this computer can list the folder shared (mode 755); "
             "the handouts in it are readable by you only") in r.err
     assert stat.S_IMODE((shared / "0002-baclofen-es.pdf").stat().st_mode) == 0o600
+
+
+def test_a_row_too_long_for_any_page_fails_alone(cli, tmp_path):
+    po = (ROOT / "locales" / "es" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    old = '"No deje de tomar el baclofeno de repente. No omita dosis ni deje que se "\n"le acabe."'
+    assert old in po
+    folder = tmp_path / "clinic-locales" / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text(po.replace(old, '"' + "No deje de tomarlo de repente. " * 300 + '"'),
+                                        encoding="utf-8")
+    (tmp_path / "p.csv").write_text("drug,lang\nbaclofen,es\nbaclofen,en\n", encoding="utf-8")
+    r = cli("batch", "p.csv", "--locales", "clinic-locales", "--paper", "letter", "-j", "1")
+    assert r.code == 1
+    assert r.err == ("row 2: the baclofen handout in 'es' cannot be laid out: <warning> \"Información más "
+                     "importante\" is larger than a page (letter); shorten that text in the content or the catalog\n")
+    assert sorted(p.name for p in (tmp_path / "p").glob("*.pdf")) == ["0003-baclofen-en.pdf"]

@@ -364,3 +364,11 @@ def test_a_broken_logo_is_a_clear_error(cli, tmp_path):
     r = cli("make", "--drug", "baclofen")
     assert r.code == 1
     assert "logo.png: cannot read the image" in one_line(r)
+
+
+def test_out_with_a_trailing_slash_is_a_new_folder(cli, tmp_path):
+    r = cli("make", "--drug", "baclofen", "--lang", "es", "--paper", "letter", "--out", "new/day/")
+    assert r.code == 0, r
+    assert (tmp_path / "new" / "day" / "baclofen-es.pdf").is_file()
+    r = cli("make", "--drug", "baclofen", "--paper", "letter", "--out", "new/day")  # now it exists: a folder
+    assert r.code == 0 and (tmp_path / "new" / "day" / "baclofen-en.pdf").is_file(), r

@@ -145,3 +145,11 @@ def test_a_batch_prints_every_name_and_names_only_the_row_and_field_of_a_bad_one
     made = sorted(p.name for p in (tmp_path / "day").glob("*.pdf"))
     assert made == ["0002-baclofen-es.pdf", "0004-baclofen-ru.pdf"]
     assert "Nguyễn Văn An" in flat(pdf_text(tmp_path / "day" / "0002-baclofen-es.pdf")[0])
+
+
+def test_a_name_is_printed_as_typed_never_interpreted(tmp_path):
+    name = "<b>Ana</b> &amp; {page} %(name)s %s {{ 7*7 }} ${HOME}"
+    r = _make(tmp_path, "--lang", "es", "--patient", name, "--prescriber", "100% Dr. <i>Lee</i>", "--out", "p.pdf")
+    assert r.returncode == 0, r.stderr
+    page = flat(pdf_text(tmp_path / "p.pdf")[0])
+    assert f"Para: {name} · Recetado por: 100% Dr. <i>Lee</i>" in page, page[:300]

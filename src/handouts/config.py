@@ -162,7 +162,11 @@ def load_config(path: Path | None) -> Config:
     where = display_path(Path(path))
     import tomllib  # only when there is a config file to read
 
+    import stat
+
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a folder, a pipe or a device: never read
+            raise ConfigError(f"{where}: not a file; give the clinic's handouts.toml")
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{where}: no such config file; check the --config path") from None

@@ -61,7 +61,7 @@ def available_drugs(dirs: Iterable[Path]) -> list[str]:
     found: set[str] = set()
     for d in dirs:
         if d.is_dir():
-            found.update(p.stem for p in d.glob("*.yaml") if DRUG_ID.match(p.stem))
+            found.update(p.stem for p in d.glob("*.yaml") if DRUG_ID.match(p.stem) and p.is_file())
     return sorted(found)
 
 
@@ -140,7 +140,7 @@ def _drug_files(dirs: list[Path]) -> dict[str, Path]:
     for d in dirs:
         if d.is_dir():
             for p in sorted(d.glob("*.yaml")):
-                if DRUG_ID.match(p.stem):
+                if DRUG_ID.match(p.stem) and p.is_file():
                     files.setdefault(p.stem, p)
     return dict(sorted(files.items()))
 
@@ -181,9 +181,13 @@ def _file_names(path: Path) -> tuple[str, ...]:
     PyYAML's safe loader; the whole file is parsed only if that part does not parse alone.
     A broken file is reported when its drug is made, not here.
     """
+    import stat
+
     try:
         st = os.stat(path)
     except OSError:
+        return ()
+    if not stat.S_ISREG(st.st_mode):  # a pipe or a device named *.yaml: never read
         return ()
     cached = _NAMES_READ.get(str(path))
     if cached and cached[:2] == (st.st_mtime_ns, st.st_size):

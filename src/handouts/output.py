@@ -38,12 +38,14 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None,
             os.fsync(fh.fileno())
         os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(tmp, path)
-    except OSError as err:
+    except BaseException as err:  # a full disk, or Ctrl-C: never a temporary file left behind
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise OutputError(f"cannot write {path}: {err.strerror}; {hint}") from None
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write {path}: {err.strerror}; {hint}") from None
+        raise
     return path
 
 

@@ -87,6 +87,9 @@ def _name(field: str, value: str) -> str:
     value = clean_name(value)  # (a line break in a spreadsheet's cell becomes a space)
     if any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
         raise FieldError(field, "contains control characters; retype it")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        # bytes that are not text in the terminal's or the file's encoding
+        raise FieldError(field, "contains bytes that are not text (is the terminal set to UTF-8?); retype it")
     if len(value) > MAX_NAME:
         raise FieldError(field, f"longer than {MAX_NAME} characters; shorten it")
     return value
