@@ -119,7 +119,13 @@ def run(*, drugs: list[str] | None = None, langs: list[str] | None = None, confi
     drug_dirs, catalog_dirs = resolve_dirs(base)
     all_drugs = available_drugs(drug_dirs)
     all_langs = i18n.available_languages(catalog_dirs)
-    drugs = [d for d in all_drugs if not drugs or d in drugs]
+    if drugs:  # asked for by name: a generic or brand name, or an error that says which exist
+        from handouts.locate import resolve_drug
+
+        wanted = {resolve_drug(d, drug_dirs)[0] for d in drugs}
+        drugs = [d for d in all_drugs if d in wanted]
+    else:
+        drugs = all_drugs
     langs = [i18n.negotiate_language(lang, catalog_dirs) for lang in langs] if langs else all_langs
     report = Report(drugs, langs)
     monos = _schema(report, drugs, drug_dirs)

@@ -51,9 +51,15 @@ class Result:
 def resolve_dirs(req: Request) -> tuple[list[Path], list[Path]]:
     content_extra = [*req.content_dirs, *([req.config.content] if req.config.content else [])]
     locales_extra = [*req.locales_dirs, *([req.config.locales] if req.config.locales else [])]
-    for d in (*content_extra, *locales_extra):
-        if not d.is_dir():
-            raise UsageError(f"folder {d} does not exist; check --content / --locales")
+    from handouts.errors import shown
+
+    for option, folders in (("--content", content_extra), ("--locales", locales_extra)):
+        for d in folders:
+            if d.exists() and not d.is_dir():
+                raise UsageError(f"{option} {shown(str(d), 120)}: not a folder; give the folder that holds the "
+                                 f"clinic's {'drug files' if option == '--content' else 'catalogs'}")
+            if not d.is_dir():
+                raise UsageError(f"{option} {shown(str(d), 120)}: no such folder; check the path")
     return content_dirs(content_extra), i18n.locales_dirs(locales_extra)
 
 

@@ -48,7 +48,8 @@ def available_languages(dirs: Iterable[Path]) -> list[str]:
     for d in dirs:
         if d.is_dir():
             for sub in d.iterdir():
-                if (sub / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+                # only a folder named as a language is one (not "notes" or a name with a line break)
+                if _TAG.match(tag_of(sub.name)) and (sub / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
                     langs.add(tag_of(sub.name))
     return sorted(langs)
 
