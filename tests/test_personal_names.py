@@ -153,3 +153,13 @@ def test_a_name_is_printed_as_typed_never_interpreted(tmp_path):
     assert r.returncode == 0, r.stderr
     page = flat(pdf_text(tmp_path / "p.pdf")[0])
     assert f"Para: {name} · Recetado por: 100% Dr. <i>Lee</i>" in page, page[:300]
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_name_mixing_scripts_prints_each_part_in_a_font_that_has_it(tmp_path, lang):
+    r = _make(tmp_path, "--lang", lang, "--prescriber", "Dr. 李小龍 Nguyễn محمد علي", "--patient", "Bo", "--out", "p.pdf")
+    assert r.returncode == 0, r.stderr
+    names = " ".join(f["name"] for f in pdf_fonts(tmp_path / "p.pdf"))
+    assert "HandoutsNotoSc" in names and "FiraSans" in names and "HandoutsNotoArabic" in names, names
+    li, muhammad, ali = _words_on_page(tmp_path / "p.pdf", ["李小龍", "محمد", "علي"])
+    assert li < ali < muhammad  # the Arabic words read right to left, after the Latin and Chinese

@@ -204,7 +204,7 @@ def name_font(family: FontFamily, chars: Iterable[str]) -> RegisteredFamily:
     """
     if not family.variable or not family.subset:
         return register(family)
-    text = "".join(sorted(set(chars) | {" "}))
+    text = "".join(sorted(set(chars) | {" ", "\u00a0"}))
     digest = hashlib.sha256(f"{family.name}|{text}".encode()).hexdigest()[:10]
     hit = _NAME_FONTS.get((family.name, digest))
     if hit is not None:

@@ -94,9 +94,6 @@ def plan(field: str, text: str, own: FontFamily, own_covers: Callable[[str], boo
     if whole is not None:
         runs = [Run(text, whole)]
     else:
-        if has_rtl(text):
-            raise NameError_(f"{field}: mixes right-to-left letters with a script no one font has; "
-                             "write the name in one script")
         runs = []
         for i, word in enumerate(text.split(" ")):
             if i:
@@ -120,12 +117,22 @@ def plan(field: str, text: str, own: FontFamily, own_covers: Callable[[str], boo
                 runs.append(Run(ch, fam))
         runs = _merge(runs)
     if has_rtl(text) and not rtl_handout:
-        # a right-to-left name in a left-to-right line: its letters in visual order here
-        # (the line itself is not reordered by ReportLab)
-        from handouts.render.bidi import log2vis
+        # right-to-left letters in a left-to-right line: the name in visual order here, as a
+        # unit (ReportLab does not reorder a left-to-right line), each letter in its run's font
+        from handouts.render.bidi import visual_order
 
-        base = "RTL" if _first_strong_rtl(text) else "LTR"
-        runs = [Run(log2vis(r.text, base), r.family) for r in runs]
+        chars = [(c, r.family) for r in runs for c in r.text]
+        shown, order = visual_order("".join(c for c, _f in chars), "RTL" if _first_strong_rtl(text) else "LTR")
+        # a line break between two right-to-left words would put them in the wrong order
+        shown = "".join("\u00a0" if c == " " and 0 < k < len(shown) - 1 and has_rtl(shown[k - 1])
+                        and has_rtl(shown[k + 1]) else c for k, c in enumerate(shown))
+        runs = []
+        for k, i in enumerate(order):
+            family = chars[i][1]
+            if runs and runs[-1].family == family:
+                runs[-1] = Run(runs[-1].text + shown[k], family)
+            else:
+                runs.append(Run(shown[k], family))
     return runs
 
 
