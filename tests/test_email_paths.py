@@ -134,21 +134,43 @@ def test_a_control_character_in_the_path_is_shown_escaped(cli, tmp_path, smtp):
     assert _one_error_line(r).startswith("handouts: error: --dry-run out\\x1b[2J: is a file, not a folder;")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into a read-only folder")
+def _read_only(path: Path) -> None:
+    """A folder nobody can write into, root included (immutable), or a test that says why not."""
+    import subprocess
+
+    path.mkdir()
+    if os.geteuid() != 0:
+        path.chmod(0o500)
+    elif subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("no way here to make a folder that root cannot write into (chattr +i)")
+
+
+def _writable_again(path: Path) -> None:
+    import subprocess
+
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+    path.chmod(0o700)
+
+
 def test_a_read_only_folder_is_one_clear_error(cli, tmp_path, smtp):
-    for name in ("ro-out", "ro-state"):
-        (tmp_path / name).mkdir(mode=0o500)
+    names = ("ro-out", "ro-state")
+    for name in names:
+        _read_only(tmp_path / name)
     try:
         r = _email(cli, smtp, tmp_path, "--dry-run", "ro-out")
-        assert _one_error_line(r) == ("handouts: error: --dry-run ro-out: cannot write baclofen-en.eml "
-                                      "(Permission denied); choose a folder you can write to")
+        assert _one_error_line(r).startswith("handouts: error: --dry-run ro-out: cannot write baclofen-en.eml (")
+        assert _one_error_line(r).endswith("); choose a folder you can write to")
         r = _email(cli, smtp, tmp_path, "--state", "ro-state")
-        assert _one_error_line(r).startswith("handouts: error: --state ro-state: cannot write sent.sqlite3 "
-                                             "(Permission denied);")
+        assert _one_error_line(r).startswith("handouts: error: --state ro-state: cannot write sent.sqlite3 (")
+        (tmp_path / "day.csv").write_text("drug,lang\nbaclofen,en\n", encoding="utf-8")
+        r = cli("batch", "day.csv", "--out", "ro-out", "-j", "1", "--paper", "letter")
+        assert r.code == 1 and r.err == ("handouts: error: --out ro-out: cannot write in this folder; "
+                                         "choose a folder you can write to\n"), r
         assert list((tmp_path / "ro-out").iterdir()) == [] and list((tmp_path / "ro-state").iterdir()) == []
     finally:
-        for name in ("ro-out", "ro-state"):
-            (tmp_path / name).chmod(0o700)
+        for name in names:
+            _writable_again(tmp_path / name)
 
 
 def test_a_batch_with_a_bad_dry_run_folder_is_one_clear_error(cli, tmp_path, smtp):
