@@ -186,10 +186,6 @@ class _Checker:
         base = Request(drug="x", lang="en", config=opts.config, content_dirs=opts.content_dirs,
                        locales_dirs=opts.locales_dirs)
         self.drug_dirs, self.catalog_dirs = resolve_dirs(base)
-        from handouts.locate import available_drugs
-
-        self.drugs = available_drugs(self.drug_dirs)
-        self.langs = i18n.available_languages(self.catalog_dirs)
         self._lang: dict[str, str | Exception] = {}
         self._drug: dict[str, str | Exception] = {}
         self._base_key: dict[tuple, str] = {}
@@ -225,7 +221,7 @@ class _Checker:
 
     def check(self, row: Row) -> Job:
         from handouts.handout import Request
-        from handouts.locate import DRUG_ID, find_monograph
+        from handouts.locate import find_monograph
 
         c = row.cells
         if c.get("__extra__"):
@@ -380,9 +376,8 @@ def _ledger(out: Path) -> dict[str, str]:
     """The folder's ledger: file name -> the hash of the inputs it was made from."""
     done: dict[str, str] = {}
     path = out / LEDGER
-    _refuse_link(path)
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)  # (build() refuses a link there first)
     except FileNotFoundError:
         return done
     except OSError as err:
@@ -680,8 +675,7 @@ def send_to_printer(path: Path, printer: str) -> str:
     """Send the print file to a CUPS queue with ``lp``; returns lp's request id line."""
     import subprocess
 
-    lp, _lpstat = _lp_tools()
-    check_printer(printer)
+    lp, _lpstat = _lp_tools()  # (the queue: see check_printer, called before the handouts are made)
     try:
         proc = subprocess.run([lp, "-d", printer, "-t", "handouts", "--", str(path)],
                               capture_output=True, text=True, timeout=60)

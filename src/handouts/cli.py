@@ -298,7 +298,9 @@ def batch(
     # everything that can be checked before a handout is made is checked now
     if printer and print_file is None:
         print_file = out_dir / "print.pdf"
-    if print_file is not None and print_file.resolve().parent != out_dir.resolve():
+    # a print file in the output folder is checked once that folder exists
+    print_in_out = print_file is not None and print_file.resolve().parent == out_dir.resolve()
+    if print_file is not None and not print_in_out:
         check_file_target(print_file, "--print-file")
     if printer:
         _batch.check_printer(printer)
@@ -309,7 +311,7 @@ def batch(
     rows = _batch.read_csv(csv_file)
     say = lambda line: typer.echo(line, err=True)  # noqa: E731
     with _batch.output_folder(out_dir, wait=wait, say=say):
-        if print_file is not None:
+        if print_in_out:
             check_file_target(print_file, "--print-file")
         if send_email:
             from handouts import mail

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from handouts.errors import ConfigError
+from handouts.errors import ConfigError, unsafe_char
 
 CONFIG_NAME = "handouts.toml"
 PAPERS = ("letter", "a4")
@@ -69,18 +69,10 @@ class Config:
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise TypeError("text")
-    if any(_control(ch) for ch in value):
+    if any(unsafe_char(ch) for ch in value):
         # a line break in a name could add a line to an email header or a log
         raise TypeError("one line of text, without line breaks or control characters")
     return value.strip()
-
-
-def _control(ch: str) -> bool:
-    import unicodedata
-
-    from handouts.errors import BIDI_CONTROLS
-
-    return ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Zl", "Zp")
 
 
 def _paper(value: Any) -> str:
@@ -98,7 +90,7 @@ def _bool(value: Any) -> bool:
 def _path(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise TypeError("a file or folder path")
-    if any(_control(ch) for ch in value):
+    if any(unsafe_char(ch) for ch in value):
         raise TypeError("a file or folder path, without line breaks or control characters")
     return value
 
@@ -271,6 +263,11 @@ def _likely_territory(language: str) -> str | None:
     return likely.split("_")[-1] if likely else None
 
 
-def default_paper(environ: dict[str, str] | None = None) -> str:
+def paper_for(territory: str | None) -> str:
     """CLDR: US-Letter in the US, Canada, Mexico, the Philippines and a few more; A4 elsewhere."""
-    return "letter" if machine_territory(environ) in LETTER_TERRITORIES else "a4"
+    return "letter" if territory in LETTER_TERRITORIES else "a4"
+
+
+def default_paper(environ: dict[str, str] | None = None) -> str:
+    """The paper of the machine's locale (see :func:`paper_for`)."""
+    return paper_for(machine_territory(environ))

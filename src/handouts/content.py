@@ -154,9 +154,9 @@ def refuse_aliases(text: str, where: str) -> None:
     try:
         for token in yaml.scan(text, Loader=_yaml_loader()):
             if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
-                line = token.start_mark.line + 1
-                raise ContentError(f"{where}:{line}: a YAML anchor or alias ({'*' if isinstance(token, yaml.AliasToken) else '&'}"
-                                   f"{token.value}); write the value out in full instead")
+                mark = "*" if isinstance(token, yaml.AliasToken) else "&"
+                raise ContentError(f"{where}:{token.start_mark.line + 1}: a YAML anchor or alias "
+                                   f"({mark}{token.value}); write the value out in full instead")
     except yaml.MarkedYAMLError:
         return  # a syntax error: parsing reports it with its line
 

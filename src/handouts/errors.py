@@ -48,10 +48,6 @@ class OutputError(HandoutsError):
 class PageOverflowError(TemplateError):
     """A block of the handout is larger than a page: it cannot be laid out."""
 
-    def __init__(self, message: str, *, block: str = ""):
-        super().__init__(message)
-        self.block = block
-
 
 #: shown input is cut to this many characters
 SHOWN_MAX = 60
@@ -72,7 +68,7 @@ def _escape_char(ch: str) -> str:
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
 
 
-def _unsafe(ch: str) -> bool:
+def unsafe_char(ch: str) -> bool:
     """Characters that could fake a line, move the cursor or reorder text on a terminal."""
     import unicodedata
 
@@ -85,10 +81,10 @@ def shown(value: object, limit: int = SHOWN_MAX) -> str:
     Never use it on a value that may be personal (a name, an address, a dose): name the
     field or the row instead.
     """
-    text = "".join(_escape_char(c) if _unsafe(c) else c for c in str(value))
+    text = "".join(_escape_char(c) if unsafe_char(c) else c for c in str(value))
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def one_line(message: str) -> str:
     """A message as one safe line: any control or format character escaped (not cut)."""
-    return "".join(_escape_char(c) if _unsafe(c) else c for c in message)
+    return "".join(_escape_char(c) if unsafe_char(c) else c for c in message)

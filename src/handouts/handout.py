@@ -51,8 +51,6 @@ class Result:
 def resolve_dirs(req: Request) -> tuple[list[Path], list[Path]]:
     content_extra = [*req.content_dirs, *([req.config.content] if req.config.content else [])]
     locales_extra = [*req.locales_dirs, *([req.config.locales] if req.config.locales else [])]
-    from handouts.errors import shown
-
     for option, folders in (("--content", content_extra), ("--locales", locales_extra)):
         for d in folders:
             if d.exists() and not d.is_dir():
@@ -72,7 +70,7 @@ def paper_choice(req: Request, environ: dict[str, str] | None = None) -> tuple[s
     """(paper, note): the note says why, when the paper comes from a machine locale that names
     no country (``LANG=C.UTF-8``, unset): "paper: A4 (the machine's locale C.UTF-8 names no
     country); set paper = ..." -- shown once per command on standard error. None otherwise."""
-    from handouts.config import LETTER_TERRITORIES, locale_territory, paper_locale
+    from handouts.config import locale_territory, paper_for, paper_locale
 
     chosen = req.paper or req.config.paper
     if chosen:
@@ -81,7 +79,7 @@ def paper_choice(req: Request, environ: dict[str, str] | None = None) -> tuple[s
         return chosen.lower(), None
     locale = paper_locale(environ)
     territory, named = locale_territory(locale)
-    paper = "letter" if territory in LETTER_TERRITORIES else "a4"
+    paper = paper_for(territory)
     if named:
         return paper, None
     if locale is None:
@@ -222,8 +220,7 @@ def make_handout(req: Request) -> Result:
         pdf = render_pdf(parts, paper=paper, large_print=req.large_print,
                          author=req.config.clinic.name or "handouts", fit=bool(req.personal))
     except PageOverflowError as err:
-        raise PageOverflowError(f"the {req.drug} handout in '{lang}' cannot be laid out: {err.message}",
-                                block=err.block) from None
+        raise PageOverflowError(f"the {req.drug} handout in '{lang}' cannot be laid out: {err.message}") from None
     if cache_key is not None:
         from handouts import pdfcache
 

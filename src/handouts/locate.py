@@ -58,11 +58,7 @@ def content_dirs(extra: Iterable[Path] = ()) -> list[Path]:
 
 
 def available_drugs(dirs: Iterable[Path]) -> list[str]:
-    found: set[str] = set()
-    for d in dirs:
-        if d.is_dir():
-            found.update(p.stem for p in d.glob("*.yaml") if DRUG_ID.match(p.stem) and p.is_file())
-    return sorted(found)
+    return list(_drug_files(list(dirs)))
 
 
 def find_monograph(drug: str, dirs: Iterable[Path]) -> Path:

@@ -199,7 +199,10 @@ def _build(preps: list[Prepared], styles, paper: str, author: str) -> tuple[byte
             keywords=list(preps[0].keywords),
         )
     except LayoutError as err:
-        block = getattr(err, "block", None) or "a block"
+        from handouts.render.layout import describe
+
+        element = getattr(err, "element", None)
+        block = describe(element) if element is not None else "a block"
         raise PageOverflowError(
             f"{block} is larger than a page{' in large print' if styles.large_print else ''} ({paper}); "
-            "shorten that text in the content or the catalog", block=block) from None
+            "shorten that text in the content or the catalog") from None

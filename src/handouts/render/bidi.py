@@ -106,10 +106,9 @@ def _resolve_brackets(chars: list[dict]) -> None:
             continue
         if embedding in inside:
             direction = embedding
-        else:
-            before = next((_strong(chars[k]["type"]) for k in range(start - 1, -1, -1)
-                           if _strong(chars[k]["type"])), embedding)
-            direction = before if before != embedding else embedding
+        else:  # only the other direction inside: the brackets take the direction before them
+            direction = next((_strong(chars[k]["type"]) for k in range(start - 1, -1, -1)
+                              if _strong(chars[k]["type"])), embedding)
         chars[start]["type"] = chars[end]["type"] = direction
 
 

@@ -5,7 +5,8 @@ and bold comes out regular), so a family in ``styles.toml`` with ``variable = ".
 instanced to a static Regular and Bold, each with a PostScript name of its own. A large
 family (``subset = true``: the CJK ones, 17,000 to 31,000 glyphs) is first cut down to
 exactly the characters asked for, which is what makes it quick: a handout's few thousand
-characters take one to two seconds, a patient's name a fraction of a second.
+characters take one to three seconds (a name's few, made in memory by
+:func:`handouts.render.fonts.name_font`, a fraction of a second).
 
 Each set of files has a key, the hash of everything it is made from (the source font, the
 family's settings and what decides the characters), and lives in
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 _HINT = "set HANDOUTS_FONTS_DIR to a folder you can write"
 MANIFEST_VERSION = 2
-#: prepared fonts for names are small; past this many, the oldest are removed
-MAX_NAME_FONTS = 500
 
 
 def fonts_dir() -> Path:
@@ -124,9 +123,9 @@ def instance(font, family: FontFamily, face: str, axes: dict[str, float], key: s
     return static
 
 
-def _make_faces(source: Path, family: FontFamily, keep: list[int] | None, key: str,
-                faces: dict[str, Path]) -> None:
-    """Subset the source once (``keep``: code points, None for all), then instance each face."""
+def subset_font(source: Path, keep: Iterable[int] | None):
+    """The source font (fontTools), cut to the code points ``keep`` (None: all of it),
+    with every layout feature those characters use."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -140,10 +139,17 @@ def _make_faces(source: Path, family: FontFamily, keep: list[int] | None, key: s
         opts.glyph_names = False
         opts.hinting = False
         sub = subset.Subsetter(opts)
-        sub.populate(unicodes=keep)
+        sub.populate(unicodes=list(keep))
         sub.subset(font)
+    return font
+
+
+def _make_faces(source: Path, family: FontFamily, keep: list[int] | None, key: str,
+                faces: dict[str, Path]) -> None:
+    """Subset the source once (``keep``: code points, None for all), then instance each face."""
     from handouts.output import write_atomic
 
+    font = subset_font(source, keep)
     for face, axes in (family.axes or {}).items():
         buf = io.BytesIO()
         instance(font, family, face, axes, key).save(buf)
@@ -190,10 +196,10 @@ def _remove(folder: Path, files: Iterable[str]) -> None:
             pass
 
 
-def _record(folder: Path, entry_id: str, family: FontFamily, source: Path, kind: str,
+def _record(folder: Path, entry_id: str, family: FontFamily, source: Path,
             faces: dict[str, Path], characters: int) -> None:
-    """Add the new files to the manifest; drop what an older font package or too many
-    names left behind. Under the manifest's own lock (read, change, write)."""
+    """Add the new files to the manifest; drop what an older font package left behind.
+    Under the manifest's own lock (read, change, write)."""
     from handouts import locks
 
     with locks.exclusive(folder / ".manifest.lock"):
@@ -209,27 +215,21 @@ def _record(folder: Path, entry_id: str, family: FontFamily, source: Path, kind:
                 _remove(folder, entry.get("files", {}).values())
                 del fonts[other_id]
         fonts[entry_id] = {
-            "family": family.name, "kind": kind, "source": ident, "characters": characters,
-            "made": time.time(),
+            "family": family.name, "source": ident, "characters": characters,
             "files": {face: p.name for face, p in faces.items()},
             "sha256": {face: _sha256(p) for face, p in faces.items()},
         }
-        names = sorted((e["made"], i) for i, e in fonts.items() if e.get("kind") == "names")
-        for _made, other_id in names[: max(0, len(names) - MAX_NAME_FONTS)]:
-            _remove(folder, fonts[other_id].get("files", {}).values())
-            del fonts[other_id]
         _write_manifest(folder, manifest)
 
 
 # ------------------------------------------------------------------------------ the entry point
 
 def prepared_faces(family: FontFamily, source: Path, key: str, characters: Callable[[], Iterable[int]] | None, *,
-                   kind: str, what: str, log: Callable[[str], None] = _log) -> dict[str, Path]:
+                   what: str, log: Callable[[str], None] = _log) -> dict[str, Path]:
     """Static files (face -> path) for a variable family under ``key``, made now if need be.
 
     ``characters``: called only when the files must be made; the code points to keep, or
-    None for the whole font. ``kind`` is "base" or "names"; ``what`` says in the log line
-    what the font is for (no personal data: "a name", never the name).
+    None for the whole font. ``what`` says in the log line what the font is for.
     """
     from handouts import locks
 
@@ -261,6 +261,6 @@ def prepared_faces(family: FontFamily, source: Path, key: str, characters: Calla
                 f"could not prepare the {family.name} font from {source}: {err.__class__.__name__}: "
                 f"{str(err)[:200]}; reinstall the package {family.package.replace('_', '-')}"
             ) from None
-        _record(folder, entry_id, family, source, kind, faces, len(keep) if keep is not None else 0)
+        _record(folder, entry_id, family, source, faces, len(keep) if keep is not None else 0)
         log(f"handouts: the {family.name} font is ready ({time.monotonic() - started:.1f} s)")
     return faces

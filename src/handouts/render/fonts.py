@@ -123,17 +123,26 @@ def base_characters(langs: list[str]) -> set[int]:
 
 # ------------------------------------------------------------------------------ files and registration
 
+#: (family, extra characters) -> its files, found (or made) once per process
+_FILES: dict[tuple[str, frozenset[int]], dict[str, Path]] = {}
+
+
 def _face_files(family: FontFamily, extra: frozenset[int] = frozenset()) -> dict[str, Path]:
-    """face -> static TrueType file; italics fall back to the upright faces when absent."""
+    """face -> static TrueType file; italics fall back to the upright faces when absent.
+
+    A variable family's files are looked up (manifest, SHA-256) or made once per process,
+    not once per handout."""
     if not family.variable:
         return {face: font_file(family, face) for face in FACES}
+    if (family.name, extra) in _FILES:
+        return _FILES[(family.name, extra)]
     from handouts.render.fontprep import key_for, prepared_faces
 
     source = font_file(family, "regular")
     langs = family_languages(family)
     what = f"{', '.join(langs) or family.name} handouts"
     if not family.subset:
-        made = prepared_faces(family, source, key_for(family, source, "whole"), None, kind="base", what=what)
+        made = prepared_faces(family, source, key_for(family, source, "whole"), None, what=what)
     else:
         import babel
 
@@ -141,8 +150,10 @@ def _face_files(family: FontFamily, extra: frozenset[int] = frozenset()) -> dict
         extra_text = "".join(chr(c) for c in sorted(extra))
         key = key_for(family, source, "base", BASE_RECIPE, babel.__version__, *digests, extra_text)
         made = prepared_faces(family, source, key, lambda: base_characters(langs) | set(extra),
-                              kind="base", what=what + (" with a clinic's own text" if extra else ""))
-    return {"regular": made["regular"], "bold": made["bold"], "italic": made["regular"], "bold_italic": made["bold"]}
+                              what=what + (" with a clinic's own text" if extra else ""))
+    files = {"regular": made["regular"], "bold": made["bold"], "italic": made["regular"], "bold_italic": made["bold"]}
+    _FILES[(family.name, extra)] = files
+    return files
 
 
 def register(family: FontFamily, extra: frozenset[int] = frozenset()) -> RegisteredFamily:
@@ -209,22 +220,10 @@ def name_font(family: FontFamily, chars: Iterable[str]) -> RegisteredFamily:
     hit = _NAME_FONTS.get((family.name, digest))
     if hit is not None:
         return hit
-    from fontTools import subset
-    from fontTools.ttLib import TTFont as FTFont
+    from handouts.render.fontprep import instance, subset_font
 
-    from handouts.render.fontprep import instance
-
-    source = font_file(family, "regular")
     try:
-        font = FTFont(str(source))
-        opts = subset.Options()
-        opts.layout_features = ["*"]
-        opts.notdef_outline = True
-        opts.glyph_names = False
-        opts.hinting = False
-        sub = subset.Subsetter(opts)
-        sub.populate(unicodes=[ord(c) for c in text])
-        sub.subset(font)
+        font = subset_font(font_file(family, "regular"), [ord(c) for c in text])
         faces: dict[str, bytes] = {}
         for face, axes in (family.axes or {}).items():
             buf = io.BytesIO()
@@ -340,12 +339,11 @@ def prepare_families(langs: list[str] | None = None, locales: tuple[Path, ...] =
     done = []
     for name, chars in sorted(wanted.items()):
         family = styles.families[name]
-        fonts = register(family)
-        extra = frozenset(c for c in chars if c not in fonts.coverage and not drawable(chr(c))) if family.subset else frozenset()
-        if extra:
-            extra = extra & source_coverage(family)
+        extra: frozenset[int] = frozenset()
+        if family.subset and chars:  # what the base lacks and the source has
+            base = register(family).coverage
+            extra = frozenset(c for c in chars if c not in base and not drawable(chr(c))) & source_coverage(family)
         files = _face_files(family, extra)
-        register(family, extra)
         done.append((name, sorted({files["regular"], files["bold"]})))
     return done
 

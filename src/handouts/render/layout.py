@@ -45,7 +45,6 @@ def _collapse(text: str) -> str:
 @dataclass
 class Footer:
     parts: list[str] = field(default_factory=list)
-    clinic: str = ""  # plain text
     pages: str = "{page} / {pages}"
     clinic_line: Flowable | None = None  # the clinic line as drawn (its name may need another font)
 
@@ -386,10 +385,9 @@ class Builder:
         if method is None:
             raise TemplateError(f"unknown element <{el.tag}> in the handout markup; see README, 'Templates'")
         flowables = method(el)
-        what = describe(el)
         for f in flowables:
-            if not getattr(f, "_handouts_block", None):
-                f._handouts_block = what  # named in an error if it cannot fit a page
+            if getattr(f, "_handouts_element", None) is None:
+                f._handouts_element = el  # named (see describe) in an error if it cannot fit a page
         return flowables
 
     def children(self, el: ET.Element) -> list[Flowable]:
@@ -675,7 +673,6 @@ class Builder:
             if child.tag == "part":
                 f.parts.append(self.plain(child))
             elif child.tag == "clinic":
-                f.clinic = self.plain(child)
                 f.clinic_line = self.P(self.inline(child), self.ps["footer"])
             elif child.tag == "pages":
                 f.pages = self.plain(child)

@@ -22,6 +22,8 @@ from typing import Callable
 
 from handouts.errors import GlyphError
 from handouts.personal import clean_name
+from handouts.render.fonts import drawable
+from handouts.render.scripts import first_strong_direction, has_rtl
 from handouts.render.styles import FontFamily, Styles
 
 #: a run with one of these prefers the family named (before the fallback order)
@@ -31,14 +33,6 @@ _PREFER = (
 )
 
 
-def has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
-
-
-def _blank(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp")
-
-
 @dataclass(frozen=True)
 class Run:
     """Part of a name as it is drawn: its text and the family to draw it in (None: the
@@ -46,10 +40,6 @@ class Run:
 
     text: str
     family: FontFamily | None
-
-
-class NameError_(GlyphError):
-    """A character of a name that no shipped font can draw (the message names the field)."""
 
 
 def _candidates(text: str, own: FontFamily, styles: Styles) -> list[FontFamily]:
@@ -77,10 +67,10 @@ def plan(field: str, text: str, own: FontFamily, own_covers: Callable[[str], boo
     if has_rtl(text):
         from handouts.render.scripts import reshape
 
-        text = reshape(text)
+        text = reshape(text)  # letters joined first: the fonts must have the joined forms
     if all(own_covers(ch) for ch in text):
         return [Run(text, None)]
-    need = [c for c in text if not _blank(c)]
+    need = [c for c in text if not drawable(c)]
     cands = _candidates(text, own, styles)
 
     def first(chars: list[str]) -> FontFamily | None:
@@ -101,7 +91,7 @@ def plan(field: str, text: str, own: FontFamily, own_covers: Callable[[str], boo
             if all(own_covers(ch) for ch in word):
                 runs.append(Run(word, None))
                 continue
-            fam = first([c for c in word if not _blank(c)])
+            fam = first([c for c in word if not drawable(c)])
             if fam is not None:
                 runs.append(Run(word, fam))
                 continue
@@ -111,7 +101,7 @@ def plan(field: str, text: str, own: FontFamily, own_covers: Callable[[str], boo
                     continue
                 fam = first([ch])
                 if fam is None:
-                    raise NameError_(
+                    raise GlyphError(
                         f"{field}: the character U+{ord(ch):04X} {unicodedata.name(ch, '?')} cannot be printed "
                         "in any font handouts has; remove it, or write the name without it")
                 runs.append(Run(ch, fam))
@@ -122,7 +112,7 @@ def plan(field: str, text: str, own: FontFamily, own_covers: Callable[[str], boo
         from handouts.render.bidi import visual_order
 
         chars = [(c, r.family) for r in runs for c in r.text]
-        shown, order = visual_order("".join(c for c, _f in chars), "RTL" if _first_strong_rtl(text) else "LTR")
+        shown, order = visual_order("".join(c for c, _f in chars), first_strong_direction(text))
         # a line break between two right-to-left words would put them in the wrong order
         shown = "".join("\u00a0" if c == " " and 0 < k < len(shown) - 1 and has_rtl(shown[k - 1])
                         and has_rtl(shown[k + 1]) else c for k, c in enumerate(shown))
@@ -134,16 +124,6 @@ def plan(field: str, text: str, own: FontFamily, own_covers: Callable[[str], boo
             else:
                 runs.append(Run(shown[k], family))
     return runs
-
-
-def _first_strong_rtl(text: str) -> bool:
-    for c in text:
-        d = unicodedata.bidirectional(c)
-        if d in ("R", "AL"):
-            return True
-        if d == "L":
-            return False
-    return False
 
 
 def _merge(runs: list[Run]) -> list[Run]:
@@ -165,7 +145,8 @@ def check_name(field: str, text: str, lang: str, styles: Styles) -> None:
     (nothing is prepared: the source fonts' character maps are enough)."""
     from handouts.render.fonts import coverage_for, source_coverage
 
+    from handouts.render import RTL_LANGUAGES
+
     own = styles.family_for(lang)
-    own_ok = coverage_for(own)
-    rtl = lang.split("-")[0] in ("ar", "fa", "he", "ur")
-    plan(field, clean_name(text), own, own_ok, styles, source_coverage, rtl)
+    plan(field, clean_name(text), own, coverage_for(own), styles, source_coverage,
+         lang.split("-")[0] in RTL_LANGUAGES)

@@ -199,17 +199,17 @@ def _height(flowables, width: float) -> float:
 
 
 class HandoutDocTemplate(BaseDocTemplate):
-    _block = None  # the block being laid out (named in an error if it cannot fit a page)
+    _element = None  # the markup element being laid out (named in an error if it cannot fit a page)
 
     def handle_flowable(self, flowables):
         from reportlab.platypus.doctemplate import LayoutError
 
         if flowables:
-            self._block = getattr(flowables[0], "_handouts_block", None) or self._block
+            self._element = getattr(flowables[0], "_handouts_element", None) or self._element
         try:
             return super().handle_flowable(flowables)
         except LayoutError as err:
-            err.block = self._block
+            err.element = self._element
             raise
 
     def afterFlowable(self, flowable):  # noqa: N802 (ReportLab API)

@@ -56,7 +56,7 @@ def prepare_rtl(markup: str) -> str:
 _TOKEN = re.compile(r'<font face="([^"]*)">(.*?)</font>|(\ue000)|(\ue001)|(<[^>]*>)|([^<\ue000\ue001]+)', re.S)
 _NAME_START, _NAME_END = "\ue000", "\ue001"
 #: a strong left-to-right and a strong right-to-left stand-in for a whole name
-_STAND_IN = {"L": "A", "R": "\u05d0"}
+_STAND_IN = {"LTR": "A", "RTL": "\u05d0"}
 
 
 def _items(markup: str) -> list[tuple[str, str | None, int | None]]:
@@ -82,14 +82,15 @@ def _items(markup: str) -> list[tuple[str, str | None, int | None]]:
     return items
 
 
-def _direction(text: str) -> str:
+def first_strong_direction(text: str) -> str:
+    """"RTL" or "LTR": the direction of the text's first strong letter (LTR if none)."""
     for c in text:
         d = unicodedata.bidirectional(c)
         if d in ("R", "AL"):
-            return "R"
+            return "RTL"
         if d == "L":
-            return "L"
-    return "L"
+            return "LTR"
+    return "LTR"
 
 
 def _visual(line: list[tuple[str, str | None, int | None]]) -> list[tuple[str, str | None]]:
@@ -106,7 +107,7 @@ def _visual(line: list[tuple[str, str | None, int | None]]) -> list[tuple[str, s
             seq.append(("", None, unit))
         else:
             units[unit].append((ch, face))
-    text = "".join(_STAND_IN[_direction("".join(c for c, _f in units[u]))] if u else ch for ch, _f, u in seq)
+    text = "".join(_STAND_IN[first_strong_direction("".join(c for c, _f in units[u]))] if u else ch for ch, _f, u in seq)
     visual, order = visual_order(text, "RTL")
     out: list[tuple[str, str | None]] = []
     for k, i in enumerate(order):
@@ -116,7 +117,7 @@ def _visual(line: list[tuple[str, str | None, int | None]]) -> list[tuple[str, s
             continue
         chars = units[unit]
         name = "".join(c for c, _f in chars)
-        shown, name_order = visual_order(name, "RTL" if _direction(name) == "R" else "LTR")
+        shown, name_order = visual_order(name, first_strong_direction(name))
         out.extend((shown[m], chars[j][1]) for m, j in enumerate(name_order))
     return out
 
