@@ -191,52 +191,71 @@ def test_page_one_says_the_translation_is_not_reviewed(made, lang):
     assert squash(notice) in squash(pdf_text(made[("baclofen", lang)])[0])
 
 
-def test_hindi_is_shaped_as_harfbuzz_shapes_it(made):
-    """Extracted Hindi text is not usable, so compare glyphs: the title's glyphs in the PDF are
-    the ones HarfBuzz chooses for the word (conjuncts, vowel signs), not one glyph per letter."""
+def _outline(font, glyph):
+    coords, _, _ = font["glyf"][glyph].getCoordinates(font["glyf"])
+    return tuple(map(tuple, coords))
+
+
+def _harfbuzz_outlines(word: str, face: str) -> list:
+    """The outlines of the glyphs HarfBuzz chooses for ``word`` in Hind's ``face`` file."""
     import fontpkg_hind
     import uharfbuzz as hb
+    from fontTools.ttLib import TTFont
+
+    source = Path(fontpkg_hind.__file__).parent / "files" / face
+    original = TTFont(str(source))
+    buf = hb.Buffer()
+    buf.add_str(word)
+    buf.guess_segment_properties()
+    hb.shape(hb.Font(hb.Face(hb.Blob.from_file_path(str(source)))), buf)
+    order = original.getGlyphOrder()
+    shaped = [_outline(original, order[g.codepoint]) for g in buf.glyph_infos]
+    naive = [_outline(original, original.getBestCmap()[ord(c)]) for c in word]
+    assert shaped != naive, "this word needs shaping, so the test can tell"
+    return shaped
+
+
+def _drawn_runs(path: Path, bold: bool) -> list[list]:
+    """The outlines of the glyphs of each text run drawn on page 1 in a bold (or regular) font."""
     from fontTools.ttLib import TTFont
     from pypdf import PdfReader
     from pypdf.generic import ContentStream
 
-    name = catalog("hi")[("baclofen:name", "baclofen")]
-    title = name[:1].upper() + name[1:]
-    source = Path(fontpkg_hind.__file__).parent / "files" / "Hind-Bold.ttf"
-    original = TTFont(str(source))
-
-    def outline(font, glyph):
-        coords, _, _ = font["glyf"][glyph].getCoordinates(font["glyf"])
-        return tuple(map(tuple, coords))
-
-    buf = hb.Buffer()
-    buf.add_str(title)
-    buf.guess_segment_properties()
-    hb.shape(hb.Font(hb.Face(hb.Blob.from_file_path(str(source)))), buf)
-    order = original.getGlyphOrder()
-    shaped = [outline(original, order[g.codepoint]) for g in buf.glyph_infos]
-    naive = [outline(original, original.getBestCmap()[ord(c)]) for c in title]
-    assert shaped != naive, "this word needs shaping, so the test can tell"
-
-    reader = PdfReader(str(made[("baclofen", "hi")]))
+    reader = PdfReader(str(path))
     page = reader.pages[0]
     fonts = {k: v.get_object() for k, v in page["/Resources"]["/Font"].items()}
     current, runs = None, []
     for operands, op in ContentStream(page.get_contents(), reader).operations:
         if op == b"Tf":
             current = fonts[operands[0]]
-        elif op in (b"TJ", b"Tj") and current is not None and "Bold" in str(current["/BaseFont"]):
+        elif op in (b"TJ", b"Tj") and current is not None and ("Bold" in str(current["/BaseFont"])) == bold:
             items = operands[0] if op == b"TJ" else [operands[0]]
             codes = [b for x in items if hasattr(x, "original_bytes") for b in x.original_bytes]
-            runs.append((current, codes))
+            sub = TTFont(io.BytesIO(current["/FontDescriptor"]["/FontFile2"].get_data()))
+            cmap = {}
+            for table in sub["cmap"].tables:
+                cmap.update(table.cmap)
+            runs.append([_outline(sub, cmap[c]) for c in codes])
+    return runs
+
+
+def test_hindi_is_shaped_as_harfbuzz_shapes_it(made):
+    """Extracted Hindi text is not usable, so compare glyphs: the title's glyphs in the PDF are
+    the ones HarfBuzz chooses for the word (conjuncts, vowel signs), not one glyph per letter."""
+    name = catalog("hi")[("baclofen:name", "baclofen")]
+    title = name[:1].upper() + name[1:]
+    shaped = _harfbuzz_outlines(title, "Hind-Bold.ttf")
+    runs = _drawn_runs(made[("baclofen", "hi")], bold=True)
     assert runs, "no bold text on page 1"
-    font, codes = runs[0]  # the title comes first
-    sub = TTFont(io.BytesIO(font["/FontDescriptor"]["/FontFile2"].get_data()))
-    cmap = {}
-    for table in sub["cmap"].tables:
-        cmap.update(table.cmap)
-    drawn = [outline(sub, cmap[c]) for c in codes]
-    assert drawn[: len(shaped)] == shaped
+    assert runs[0][: len(shaped)] == shaped  # the title comes first
+
+
+def test_the_hindi_footer_is_shaped_too(made):
+    """The footer is drawn apart from the paragraphs: it starts with the drug's name, shaped."""
+    name = catalog("hi")[("baclofen:name", "baclofen")]
+    shaped = _harfbuzz_outlines(name[:1].upper() + name[1:], "Hind-Regular.ttf")
+    footer = _drawn_runs(made[("baclofen", "hi")], bold=False)[-1]  # drawn last, after the page
+    assert footer[: len(shaped)] == shaped
 
 
 def test_hindi_is_refused_when_shaping_is_unavailable(tmp_path):

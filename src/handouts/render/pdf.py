@@ -83,15 +83,16 @@ def _canvas_class(parts: list[Part], styles: Styles):
             self.setLineWidth(0.6)
             self.line(left, layout.rule + y, right, layout.rule + y)
             self.setFillColor(HexColor(colors["muted"]))
+            shaping = fonts.family.script == "devanagari"  # conjuncts and vowel signs (HarfBuzz)
             for (text, pages_text), base in zip(layout.lines, layout.baselines):
                 if text:
                     self.setFont(fonts.regular, size)
                     (self.drawRightString if rtl else self.drawString)(right if rtl else left, y + base,
-                                                                       _visual(text, rtl))
+                                                                       _visual(text, rtl), shaping=shaping)
                 if pages_text:
                     self.setFont(fonts.bold, size)
                     (self.drawString if rtl else self.drawRightString)(left if rtl else right, y + base,
-                                                                       _visual(pages_text, rtl))
+                                                                       _visual(pages_text, rtl), shaping=shaping)
             if footer.clinic_line is not None:
                 # the clinic's line is a paragraph: its name may be drawn in another font
                 para = footer.clinic_line
