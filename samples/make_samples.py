@@ -5,8 +5,10 @@
 Writes <drug>-<lang>.pdf (US Letter) and <drug>-<lang>-page1.png for every shipped drug in
 English and Spanish, page-1 previews of the baclofen handout in the languages whose scripts
 need the most care (Arabic, Persian, Chinese, Japanese, Korean, Vietnamese, Russian, Hindi),
-and of personal handouts whose names are in other scripts than the handout's
-(baclofen-<lang>-names-page1.png). The PDFs are reproducible: running this again changes no byte.
+of personal handouts whose names are in other scripts than the handout's
+(baclofen-<lang>-names-page1.png), and a personal lamotrigine starter (a build-up schedule
+with its calendar) in English and Spanish with a PNG of every page
+(lamotrigine-starter-<lang>.pdf, -page<N>.png). The PDFs are reproducible: running this again changes no byte.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ def main() -> None:
         pdf[0].render(scale=110 / 72).to_pil().save(png, optimize=True)
         print(f"{png.name}: {len(pdf)} pages")
         pdf.close()
+    for lang in ("en", "es"):  # a personal lamotrigine starter: the build-up's steps and calendar
+        result = make_handout(Request(drug="lamotrigine", lang=lang, paper="letter",
+                                      personal=personal_from_fields(STARTER)))
+        pdf_path = write_atomic(HERE / f"lamotrigine-starter-{lang}.pdf", result.pdf)
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        for i in range(len(pdf)):
+            png = HERE / f"lamotrigine-starter-{lang}-page{i + 1}.png"
+            pdf[i].render(scale=110 / 72).to_pil().save(png, optimize=True)
+        print(f"{pdf_path.name}: {len(pdf)} pages, with a PNG of each")
+        pdf.close()
     for lang, fields in NAMES.items():
         personal = personal_from_fields(fields)
         result = make_handout(Request(drug="baclofen", lang=lang, paper="letter", personal=personal))
@@ -58,6 +70,10 @@ NAMES = {
            "times": "3"},
 }
 
+
+#: a lamotrigine starter with 25 mg tablets, as a clinic would print it (a sample; no real person)
+STARTER = {"patient": "Ana García", "prescriber": "Dr. Lee", "form": "tablet", "strength": "25 mg",
+           "start": "2026-12-01", "schedule": "1 1 2w; 2 1 2w; 2 morning,bedtime"}
 
 SCRIPT_PREVIEWS = ("ar", "fa", "zh-Hans", "ja", "ko", "vi", "ru", "hi")
 

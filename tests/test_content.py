@@ -31,8 +31,10 @@ def test_shipped_monographs_are_valid(path):
     for field in ("warning", "uses", "off_label", "side_effects", "precautions"):
         assert cited.get(field), f"{field} cites no source"
     for field, lo, hi, _ in TEXT_LIST_FIELDS:
+        if field.startswith("group.") and not mono.items(field):
+            continue  # the group of lines for some patients (pump users) is optional
         assert lo <= len(mono.items(field)) <= hi
-    assert 3 <= len(mono.items("key_points")) <= 5
+    assert 3 <= len(mono.items("key_points")) <= 6
     assert len(mono.items("questions")) >= 6
     assert dict(mono.medlineplus)["en"].startswith("https://medlineplus.gov/")
 

@@ -123,8 +123,9 @@ def _changed_content(tmp_path):
     folder.mkdir()
     text = (ROOT / "content/baclofen.yaml").read_text(encoding="utf-8")
     text = text.replace('"Headache"', '"A bad headache"')
-    text = text.replace('"Stopping suddenly can cause hallucinations and seizures."',
-                        '"Stopping suddenly can cause hallucinations, seizures, and high fever."')
+    old = '"Do not stop baclofen suddenly. Do not skip doses or run out."'
+    assert old in text
+    text = text.replace(old, '"Stopping suddenly can cause hallucinations, seizures, and high fever."')
     (folder / "baclofen.yaml").write_text(text, encoding="utf-8")
     return folder
 

@@ -49,10 +49,10 @@ CASES = [(d, l, p) for d in ("baclofen", "lamotrigine") for l in ("en", "es") fo
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(c))
-def test_handout_is_two_pages_with_every_section_in_order(made, case):
+def test_handout_is_three_pages_or_fewer_with_every_section_in_order(made, case):
     drug, lang, paper = case
     pages = pdf_text(made[case])
-    assert len(pages) == 2, f"{len(pages)} pages"
+    assert len(pages) <= 3, f"{len(pages)} pages"
     text = flat(" ".join(pages))
     name = NAMES[(drug, lang)]
     assert text.lower().startswith(name.lower()), text[:60]
@@ -70,7 +70,7 @@ def test_handout_is_two_pages_with_every_section_in_order(made, case):
         footer = flat(page)
         page_word = "Page" if lang == "en" else "Página"
         of = "of" if lang == "en" else "de"
-        assert f"{page_word} {page_no} {of} 2" in footer
+        assert f"{page_word} {page_no} {of} {len(pages)}" in footer
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(c))

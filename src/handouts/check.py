@@ -332,7 +332,10 @@ def _readability(report: Report, drug: str, mono, doc, catalog_dirs: list[Path] 
     names = {mono.name.lower(), *(b.lower() for b in mono.brand_names)}
     grades = report.grades.setdefault(drug, {}).setdefault("en", {})
     for fieldname, items in mono.texts:
-        items = [str(getattr(x, "text", x)) for x in items]
+        if not items:
+            continue  # an optional group this drug does not have
+        # a phone number's placeholder reads as the number it stands for
+        items = [re.sub(r"%\(\w+\)s", "911", str(getattr(x, "text", x))) for x in items]
         line = doc.lines.get(fieldname, 1)
         sentences = _sentences(items)
         if len(sentences) < len(items) / 2:
@@ -394,12 +397,15 @@ def _spanish(report: Report, drug: str, mono, catalog_dirs: list[Path]) -> None:
 # ------------------------------------------------------------------------------ 6. structure
 
 def _structure(report: Report, drug: str, mono, doc, today: _dt.date, base, drug_dirs) -> None:
+    from handouts.content import OPTIONAL_KEYS
     from handouts.locate import display_path
 
     where = display_path(mono.path)
     fields = dict(mono.texts)
     for fieldname, items in mono.texts:
         line = doc.lines.get(fieldname, 1)
+        if not items and fieldname.split(".")[0] in OPTIONAL_KEYS:
+            continue  # a group for some patients only (pump users): most drugs have none
         if not items:
             report.add("structure", "error", f"{where}:{line}", f"{fieldname}: empty section", "write it", drug)
         elif len(items) > MAX_LIST:
@@ -412,9 +418,9 @@ def _structure(report: Report, drug: str, mono, doc, today: _dt.date, base, drug
         report.add("structure", "error", f"{where}:{doc.lines.get('questions', 1)}",
                    f"questions: {len(questions)} questions", "a handout needs at least 6", drug)
     kp = fields.get("key_points", ())
-    if not 3 <= len(kp) <= 5:
+    if not 3 <= len(kp) <= 6:
         report.add("structure", "error", f"{where}:{doc.lines.get('key_points', 1)}",
-                   f"key_points: {len(kp)} key points", "a summary has 3 to 5", drug)
+                   f"key_points: {len(kp)} key points", "a summary has 3 to 6", drug)
     for i, s in enumerate(mono.sources):
         if not s.url or not s.accessed:
             report.add("structure", "error", f"{where}:{doc.lines.get(f'sources[{i}]', 1)}",

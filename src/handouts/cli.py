@@ -57,6 +57,12 @@ TimesOpt = typer.Option(None, "--times", metavar="N|TIMES",
                         help="Times a day (e.g. 3) or times of day: morning,noon,evening,bedtime.")
 FoodOpt = typer.Option(None, "--food", metavar="with|without|either", help="Take it with food, without, or either.")
 StartOpt = typer.Option(None, "--start", metavar="YYYY-MM-DD", help="The day to start taking it.")
+StrengthOpt = typer.Option(None, "--strength", metavar="STRENGTH",
+                           help='The strength of one tablet, capsule or packet, or of the liquid: "25 mg", "5 mg/mL".')
+ScheduleOpt = typer.Option(None, "--schedule", metavar="STEPS",
+                           help='A dose that changes (build-up or taper), in place of --dose and --times: steps '
+                                '"DOSE TIMES DURATION; ..." (DURATION 10d or 2w; the last step may go on), e.g. '
+                                '"1 1 2w; 2 1 2w; 2 morning,bedtime". With --form and --start: step dates and a calendar.')
 
 
 def _personal(**fields):
@@ -106,6 +112,8 @@ def make(
     times: Optional[str] = TimesOpt,
     food: Optional[str] = FoodOpt,
     start: Optional[str] = StartOpt,
+    strength: Optional[str] = StrengthOpt,
+    schedule: Optional[str] = ScheduleOpt,
     content: Optional[Path] = ContentOpt,
     locales: Optional[Path] = LocalesOpt,
     config: Optional[Path] = ConfigOpt,
@@ -124,7 +132,7 @@ def make(
         content_dirs=tuple(p for p in [content] if p), locales_dirs=tuple(p for p in [locales] if p),
         bilingual=bilingual, require_reviewed=require_reviewed,
         personal=_personal(patient=patient, prescriber=prescriber, dose=dose, form=form, times=times,
-                           food=food, start=start),
+                           food=food, start=start, strength=strength, schedule=schedule),
     )
     if out:
         output_path(out, "handout.pdf")  # a bad --out is found before anything is made
@@ -162,6 +170,8 @@ def email(
     times: Optional[str] = TimesOpt,
     food: Optional[str] = FoodOpt,
     start: Optional[str] = StartOpt,
+    strength: Optional[str] = StrengthOpt,
+    schedule: Optional[str] = ScheduleOpt,
     dry_run: Optional[Path] = DryRunOpt,
     resend: bool = ResendOpt,
     state: Optional[Path] = StateOpt,
@@ -204,7 +214,7 @@ def email(
         content_dirs=tuple(p for p in [content] if p), locales_dirs=tuple(p for p in [locales] if p),
         require_reviewed=require_reviewed,
         personal=_personal(patient=patient, prescriber=prescriber, dose=dose, form=form, times=times,
-                           food=food, start=start),
+                           food=food, start=start, strength=strength, schedule=schedule),
     )
     result = make_handout(request)
     request = replace(request, drug=result.drug, lang=result.lang)  # a brand or a language's name resolved

@@ -20,16 +20,31 @@ PAPERS = ("letter", "a4")
 LETTER_TERRITORIES = frozenset("BZ CA CL CO CR GT MX NI PA PH PR SV US VE".split())
 
 
+#: the numbers a handout prints, with the US defaults: emergency services, the 988 Suicide &
+#: Crisis Lifeline (calls and texts), Poison Control. A clinic elsewhere sets its own.
+DEFAULT_NUMBERS = {"emergency_number": "911", "crisis_line": "988", "poison_control": "1-800-222-1222"}
+
+
 @dataclass(frozen=True)
 class Clinic:
     name: str | None = None
     phone: str | None = None
     address: str | None = None
     logo: Path | None = None
+    emergency_number: str = DEFAULT_NUMBERS["emergency_number"]
+    crisis_line: str = DEFAULT_NUMBERS["crisis_line"]  # "" leaves the crisis-line sentence out
+    crisis_text: bool = True  # the crisis line also takes text messages (988 does)
+    poison_control: str = DEFAULT_NUMBERS["poison_control"]  # "" leaves the poison-control sentence out
+
+    @property
+    def numbers(self) -> dict[str, str]:
+        return {"emergency_number": self.emergency_number, "crisis_line": self.crisis_line,
+                "poison_control": self.poison_control}
 
     def as_template_vars(self) -> dict[str, Any]:
         return {"name": self.name, "phone": self.phone, "address": self.address,
-                "logo": str(self.logo) if self.logo else None}
+                "logo": str(self.logo) if self.logo else None, "crisis_text": self.crisis_text,
+                **self.numbers}
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,23 @@ def _text(value: Any) -> str:
         # a line break in a name could add a line to an email header or a log
         raise TypeError("one line of text, without line breaks or control characters")
     return value.strip()
+
+
+def _phone_number(value: Any, optional: bool = True) -> str:
+    # digits and the signs numbers are written with: every handout font has them, in every script
+    import re
+
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9+()./ -]{0,30}", value.strip()) or (
+            value.strip() and not any(ch.isdigit() for ch in value)):
+        raise TypeError('a phone number of digits, spaces and + - ( ) . / (e.g. "112"'
+                        + (', or "" to leave the sentence out)' if optional else ")"))
+    if not optional and not value.strip():
+        raise TypeError('a phone number (e.g. "112"); it cannot be left out')
+    return value.strip()
+
+
+def _emergency_number(value: Any) -> str:
+    return _phone_number(value, optional=False)
 
 
 def _paper(value: Any) -> str:
@@ -129,7 +161,9 @@ def _env_name(value: Any) -> str:
 
 # section -> key -> (checker, what is expected)
 SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
-    "clinic": {"name": _text, "phone": _text, "address": _text, "logo": _path},
+    "clinic": {"name": _text, "phone": _text, "address": _text, "logo": _path,
+               "emergency_number": _emergency_number, "crisis_line": _phone_number, "crisis_text": _bool,
+               "poison_control": _phone_number},
     "handouts": {"paper": _paper, "content": _path, "locales": _path, "require_reviewed": _bool},
     "email": {"host": _text, "port": _port, "security": _security, "username": _text, "password_env": _env_name,
               "ca_file": _path, "sender": _text, "sender_name": _text, "rate": _int, "retries": _int,
@@ -205,6 +239,7 @@ def load_config(path: Path | None) -> Config:
         clinic=Clinic(
             name=clinic.get("name"), phone=clinic.get("phone"), address=clinic.get("address"),
             logo=rel(clinic.get("logo"), "clinic.logo", folder=False),
+            **{k: clinic[k] for k in (*DEFAULT_NUMBERS, "crisis_text") if k in clinic},
         ),
         paper=opts.get("paper"),
         content=rel(opts.get("content"), "handouts.content", folder=True),

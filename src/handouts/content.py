@@ -31,19 +31,21 @@ SCHEMA_VERSION = 1
 
 # name, minimum items, maximum items, purpose (becomes the translator comment)
 TEXT_LIST_FIELDS: tuple[tuple[str, int, int, str], ...] = (
-    ("warning", 1, 5, "Boxed 'most important information' warning, shown first."),
+    ("warning", 1, 6, "Boxed 'most important information' warning, shown first."),
     ("uses", 1, 4, "What the medicine is and what it is approved for."),
     ("off_label", 1, 5, "Use in addiction recovery (off-label) and how strong the evidence is."),
     ("how_to_take", 1, 6, "How to take the medicine (bullet)."),
-    ("missed_dose", 1, 3, "What to do about a missed dose (bullet)."),
-    ("stopping", 1, 3, "Why and how not to stop suddenly (bullet, beside a stop sign)."),
+    ("missed_dose", 1, 4, "What to do about a missed dose (bullet)."),
+    ("stopping", 1, 4, "Why and how not to stop suddenly (bullet, beside a stop sign)."),
+    ("group.title", 1, 1, "Heading of a group of lines for some patients only (e.g. pump users)."),
+    ("group.items", 1, 6, "A line for the patients of the group heading above (bullet)."),
     ("side_effects.common", 2, 10, "A common side effect (short bullet)."),
-    ("side_effects.call_doctor", 1, 8, "A sign to call the doctor right away (bullet)."),
-    ("side_effects.emergency", 1, 6, "A sign to call 911 / get emergency help (bullet)."),
+    ("side_effects.call_doctor", 1, 10, "A sign to call the doctor right away (bullet)."),
+    ("side_effects.emergency", 1, 6, "A sign to call the emergency number / get emergency help (bullet)."),
     ("precautions", 2, 10, "A precaution or interaction: alcohol, other medicines, driving, pregnancy..."),
     ("storage", 1, 4, "How to store the medicine (bullet)."),
     ("questions", 6, 12, "A question the patient can ask the doctor or pharmacist."),
-    ("key_points", 3, 5, "A key point to remember (very short bullet)."),
+    ("key_points", 3, 6, "A key point to remember (very short bullet)."),
 )
 
 #: single translatable strings: name, purpose
@@ -63,15 +65,26 @@ CITED_FIELDS: tuple[str, ...] = (
     "warning", "uses", "off_label", "how_to_take", "missed_dose", "stopping",
     "side_effects", "precautions", "storage",
 )
+#: fields that may be left out (with their citation)
+OPTIONAL_CITED = ("group",)
 TOP_LEVEL_KEYS = (
     "schema", "drug", "name", "brand_names", "pronunciation", "review_date", "medlineplus",
-    "warning", "uses", "off_label", "how_to_take", "missed_dose", "stopping", "side_effects",
+    "warning", "uses", "off_label", "how_to_take", "missed_dose", "stopping", "group", "side_effects",
     "precautions", "storage", "questions", "key_points", "sources", "citations",
 )
-OPTIONAL_KEYS = ("pronunciation",)
+OPTIONAL_KEYS = ("pronunciation", "group")
 SIDE_EFFECT_KEYS = ("common", "call_doctor", "emergency")
+GROUP_KEYS = ("title", "items")
+#: small drawings a list item may carry beside it (``{text: ..., icon: syringe}``)
+ITEM_ICONS = ("syringe", "breathing", "calendar")
+#: numbers a text may name by placeholder; the clinic's configuration gives them
+#: (``[clinic] emergency_number`` ...), so no number is written into the content
+NUMBER_PLACEHOLDERS = ("emergency_number", "crisis_line", "poison_control")
+ITEM_KEYS = ("text", "icon")
 SOURCE_KEYS = ("id", "title", "url", "accessed")
 MAX_TEXT = 400
+#: a phone number written into a text (it belongs in the clinic's configuration)
+_PHONE = re.compile(r"(?<![\d.,])(?:911|988|112|999|1-800-\d{3}-\d{4})(?!\d|[.,]\d)")
 
 
 def context(drug: str, field: str) -> str:
@@ -101,6 +114,7 @@ class Monograph:
     texts: tuple[tuple[str, tuple[str, ...]], ...]  # (field, items) for every TEXT_LIST_FIELD
     sources: tuple[Source, ...]
     citations: tuple[tuple[str, tuple[str, ...]], ...]
+    icons: tuple[tuple[str, int, str], ...] = ()  # (field, index, icon) drawn beside an item
 
     def items(self, field: str) -> tuple[str, ...]:
         return dict(self.texts)[field]
@@ -236,6 +250,7 @@ class _Checker:
         self.where = where
         self.lines = doc.lines
         self.errors: list[tuple[int, str]] = []
+        self.icons: list[tuple[str, int, str]] = []
 
     def error(self, path: str, message: str) -> None:
         line = self.lines.get(path)
@@ -275,6 +290,15 @@ class _Checker:
         if len(text) > MAX_TEXT:
             self.error(path, f"is {len(text)} characters; keep an item under {MAX_TEXT}")
             return None
+        for name in re.findall(r"%\((\w+)\)s", text):
+            if name not in NUMBER_PLACEHOLDERS:
+                self.error(path, f"%({name})s is not a number handouts knows; use one of: "
+                                 + ", ".join(f"%({n})s" for n in NUMBER_PLACEHOLDERS))
+                return None
+        if _PHONE.search(text):
+            self.error(path, "writes a phone number; use %(emergency_number)s, %(crisis_line)s or "
+                             "%(poison_control)s (the clinic's configuration gives the number)")
+            return None
         return text
 
     def text_list(self, value: Any, path: str, lo: int, hi: int) -> tuple[str, ...]:
@@ -285,7 +309,19 @@ class _Checker:
             self.error(path, f"has {len(value)} items; expected {lo} to {hi}")
         out = []
         for i, item in enumerate(value):
-            text = self.text(item, f"{path}[{i}]")
+            where = f"{path}[{i}]"
+            if isinstance(item, dict):
+                # {text: ..., icon: syringe}: an item with a drawing beside it
+                if self.mapping(item, where, ITEM_KEYS) is None:
+                    continue
+                icon = item.get("icon")
+                if icon not in ITEM_ICONS:
+                    self.error(f"{where}.icon", f"expected one of: {', '.join(ITEM_ICONS)}, got {icon!r}")
+                elif "text" in item:
+                    self.icons.append((path, len(out), icon))
+                text = self.text(item.get("text"), f"{where}.text") if "text" in item else None
+            else:
+                text = self.text(item, where)
             if text is not None:
                 out.append(text)
         return tuple(out)
@@ -353,15 +389,22 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
             c.error("medlineplus", f"expected a mapping of language to web address, got {_kind(value)}")
 
     texts: list[tuple[str, tuple[str, ...]]] = []
-    side = get("side_effects")
-    if "side_effects" in data:
-        c.mapping(side, "side_effects", SIDE_EFFECT_KEYS)
+    parents = {"side_effects": SIDE_EFFECT_KEYS, "group": GROUP_KEYS}
+    for parent, keys in parents.items():
+        if parent in data:
+            c.mapping(get(parent), parent, keys)
     for field, lo, hi, _purpose in TEXT_LIST_FIELDS:
-        if field.startswith("side_effects."):
-            if not isinstance(side, dict) or field.split(".")[1] not in side:
+        if "." in field:
+            parent, key = field.split(".")
+            node = get(parent)
+            if not isinstance(node, dict) or key not in node:
                 texts.append((field, ()))
                 continue
-            value = side[field.split(".")[1]]
+            value = node[key]
+            if field == "group.title":
+                text = c.text(value, field)
+                texts.append((field, (text,) if text else ()))
+                continue
         else:
             if field not in data:
                 texts.append((field, ()))
@@ -393,7 +436,10 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
 
     cites: list[tuple[str, tuple[str, ...]]] = []
     if "citations" in data:
-        value = c.mapping(get("citations"), "citations", CITED_FIELDS + ("questions", "key_points"), optional=("questions", "key_points"))
+        optional = ("questions", "key_points", *OPTIONAL_CITED)
+        value = c.mapping(get("citations"), "citations", CITED_FIELDS + optional, optional=optional)
+        if "group" in data and isinstance(value, dict) and "group" not in value:
+            c.error("citations.group", "missing; cite the sources of the group's lines")
         known = {s.id for s in sources}
         for field, ids in (value or {}).items():
             p = f"citations.{field}"
@@ -423,6 +469,7 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
         texts=tuple(texts),
         sources=tuple(sources),
         citations=tuple(cites),
+        icons=tuple(c.icons),
     )
 
 

@@ -24,7 +24,7 @@ FOOD = ("with", "without", "either")
 MAX_TIMES_PER_DAY = 6
 MAX_NAME = 80
 #: the fields, as `make` options (--patient ...) and batch CSV columns
-FIELDS = ("patient", "prescriber", "dose", "form", "times", "food", "start")
+FIELDS = ("patient", "prescriber", "dose", "form", "times", "food", "start", "strength", "schedule")
 
 _FORM_ALIASES = {"tablets": "tablet", "tab": "tablet", "capsules": "capsule", "cap": "capsule",
                  "ml": "ml", "milliliter": "ml", "milliliters": "ml", "millilitre": "ml",
@@ -39,7 +39,7 @@ class FieldError(UsageError):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
         self.field = field
-        self.reason = message
+        self.reason = message  # never repeats the value: it may be the patient's
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class Dose:
     per_day: int = 0  # how many times a day, when the times are not named
     food: str = ""  # one of FOOD, or "" (not said)
     start: _dt.date | None = None
+    strength: str = ""  # of one unit, as the label writes it ("25 mg"), or ""
 
     @property
     def doses_per_day(self) -> int:
@@ -57,7 +58,21 @@ class Dose:
 
     def as_key(self) -> list:
         return [str(self.amount), self.form, list(self.times), self.per_day, self.food,
-                self.start.isoformat() if self.start else None]
+                self.start.isoformat() if self.start else None, self.strength]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Doses that change over time (a build-up or a taper): see :mod:`handouts.schedule`."""
+
+    steps: tuple  # of handouts.schedule.Step
+    form: str
+    start: _dt.date
+    food: str = ""
+    strength: str = ""
+
+    def as_key(self) -> list:
+        return [[s.as_key() for s in self.steps], self.form, self.start.isoformat(), self.food, self.strength]
 
 
 @dataclass(frozen=True)
@@ -65,12 +80,14 @@ class Personal:
     patient: str = ""
     prescriber: str = ""
     dose: Dose | None = None
+    schedule: Schedule | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.patient or self.prescriber or self.dose)
+        return bool(self.patient or self.prescriber or self.dose or self.schedule)
 
     def as_key(self) -> list:
-        return [self.patient, self.prescriber, self.dose.as_key() if self.dose else None]
+        return [self.patient, self.prescriber, self.dose.as_key() if self.dose else None,
+                self.schedule.as_key() if self.schedule else None]
 
 
 def clean_name(value: str) -> str:
@@ -157,7 +174,9 @@ def personal_from_fields(fields: Mapping[str, str | None]) -> Personal:
     get = {k: (fields.get(k) or "").strip() for k in FIELDS}
     patient = _name("patient", get["patient"])
     prescriber = _name("prescriber", get["prescriber"])
-    dose_fields = [k for k in ("dose", "form", "times", "food", "start") if get[k]]
+    if get["schedule"]:
+        return Personal(patient=patient, prescriber=prescriber, schedule=_schedule(get))
+    dose_fields = [k for k in ("dose", "form", "times", "food", "start", "strength") if get[k]]
     dose = None
     if dose_fields:
         for needed in ("dose", "form", "times"):
@@ -172,8 +191,38 @@ def personal_from_fields(fields: Mapping[str, str | None]) -> Personal:
             per_day=per_day,
             food=parse_food(get["food"]) if get["food"] else "",
             start=parse_start(get["start"]) if get["start"] else None,
+            strength=parse_strength(get["strength"]) if get["strength"] else "",
         )
     return Personal(patient=patient, prescriber=prescriber, dose=dose)
+
+
+def parse_strength(value: str) -> str:
+    """The strength of one tablet (or of the liquid) as the label writes it: ``25 mg``, ``5 mg/mL``."""
+    text = " ".join(value.split())
+    if not re.fullmatch(r"\d+(?:[.,]\d+)? ?(?:mg|mcg|g|mL|ml|units?)(?: ?/ ?\d*(?:[.,]\d+)? ?(?:mL|ml))?", text):
+        raise FieldError("strength", "write the strength of one tablet or of the liquid as the label does, "
+                                     "e.g. 25 mg or 5 mg/mL")
+    return text.replace("ml", "mL")
+
+
+def _schedule(get: dict[str, str]) -> Schedule:
+    from handouts.schedule import parse_schedule
+
+    for other in ("dose", "times"):
+        if get[other]:
+            raise FieldError("schedule", f"give either a schedule or --{other}, not both: "
+                                         "each step of a schedule has its dose and times")
+    if not get["form"]:
+        raise FieldError("form", "missing: a schedule needs the form (tablet, capsule, ml or packet)")
+    if not get["start"]:
+        raise FieldError("start", "missing: a schedule needs the date of its first dose (YYYY-MM-DD)")
+    return Schedule(
+        steps=parse_schedule(get["schedule"]),
+        form=parse_form(get["form"]),
+        start=parse_start(get["start"]),
+        food=parse_food(get["food"]) if get["food"] else "",
+        strength=parse_strength(get["strength"]) if get["strength"] else "",
+    )
 
 
 # ---------------------------------------------------------------------------- plurals
@@ -209,9 +258,13 @@ def template_vars(personal: Personal | None, lang: str) -> dict:
     from handouts.render.markup import format_date
 
     if not personal:
-        return {"patient": "", "prescriber": "", "dose": None}
+        return {"patient": "", "prescriber": "", "dose": None, "schedule": None}
     dose = personal.dose
-    out: dict = {"patient": personal.patient, "prescriber": personal.prescriber, "dose": None}
+    out: dict = {"patient": personal.patient, "prescriber": personal.prescriber, "dose": None, "schedule": None}
+    if personal.schedule:
+        from handouts.schedule import template_vars as schedule_vars
+
+        out["schedule"] = schedule_vars(personal.schedule, lang)
     if dose:
         marks = int(dose.amount.to_integral(rounding="ROUND_CEILING"))
         out["dose"] = {
@@ -222,6 +275,7 @@ def template_vars(personal: Personal | None, lang: str) -> dict:
             "per_day": dose.per_day,
             "food": dose.food,
             "start": format_date(dose.start, lang) if dose.start else "",
+            "strength": dose.strength,
             # pictures per row: one per whole unit, a half for a half; a measuring cup for liquids
             "marks": 1 if dose.form == "ml" else min(marks, 8),
             "half": dose.form != "ml" and dose.amount % 1 == Decimal("0.5"),

@@ -24,9 +24,12 @@ def extract_monograph(
     # A broken file is an error here too: never extract half a monograph.
     mono = check_monograph(doc, str(name), path, path.stem)
     for field, msgid, index in mono.strings():
-        line_key = field if field == "name" else _yaml_path(field, index)
+        line_key = field if field in ("name", "group.title") else _yaml_path(field, index)
         line = doc.lines.get(line_key, 1)
         comment = f"{FIELD_PURPOSE[field]} Drug: {mono.name}."
+        if "%(" in msgid:
+            comment += (" %(emergency_number)s, %(crisis_line)s and %(poison_control)s are the clinic's"
+                        " phone numbers: keep them as they are, never write a number.")
         yield line, "pgettext", (context(mono.drug, field), msgid), [comment]
 
 

@@ -15,6 +15,7 @@ class Text:
 
     value: str
     fallback: bool = False
+    icon: str = ""  # a drawing printed beside the item (see content.ITEM_ICONS)
 
     def __str__(self) -> str:
         return self.value
@@ -35,16 +36,17 @@ class LocalizedHandout:
     review: Review | None
 
     def items(self, field: str) -> tuple[Text, ...]:
-        return self.fields[field]
+        return self.fields.get(field, ())
 
 
 def localize(mono: Monograph, tr: Translator) -> LocalizedHandout:
     """Translate every content string of ``mono``; problems are recorded on ``tr``."""
     fields: dict[str, list[Text]] = {}
     name = Text(mono.name)
-    for field, msgid, _index in mono.strings():
+    icons = {(field, index): icon for field, index, icon in mono.icons}
+    for field, msgid, index in mono.strings():
         value, fallback = tr.lookup(msgid, context(mono.drug, field), mono.drug, field)
-        text = Text(value, fallback)
+        text = Text(value, fallback, icons.get((field, index), ""))
         if field == "name":
             name = text
         else:
@@ -63,3 +65,36 @@ def localize(mono: Monograph, tr: Translator) -> LocalizedHandout:
         sources=mono.sources,
         review=tr.review,
     )
+
+
+#: around a phone number put into a text (see :func:`with_numbers`; the template turns them
+#: into ``<name>`` elements, which the layout orders as a unit)
+NUMBER_START, NUMBER_END = "\ue010", "\ue011"
+
+
+def with_numbers(handout: LocalizedHandout, numbers: dict[str, str]) -> LocalizedHandout:
+    """The clinic's phone numbers put into the texts that name them (``%(emergency_number)s``).
+
+    A text that names a number the clinic left empty (no poison line abroad) is left out.
+    """
+    import dataclasses
+
+    from handouts.i18n.catalog import format_message
+
+    def fill(text: Text) -> Text | None:
+        if "%(" not in text.value:
+            return text
+        missing: list[str] = []
+
+        def unknown(name: str) -> str:
+            missing.append(name)
+            return ""
+
+        # each number marked (NUMBER_START ... NUMBER_END) so that the layout keeps it one unit:
+        # in Arabic text "1-800-222-1222" would otherwise be reordered to "1222-222-800-1"
+        value = format_message(text.value, {k: v for k, v in numbers.items() if v},
+                               lambda v: f"{NUMBER_START}{v}{NUMBER_END}", unknown)
+        return None if missing else dataclasses.replace(text, value=value)
+
+    fields = {k: tuple(t for t in map(fill, v) if t is not None) for k, v in handout.fields.items()}
+    return dataclasses.replace(handout, fields=fields)

@@ -25,7 +25,7 @@ LAYOUT_CHARACTERS = "\u2022\u00b7[EN]0123456789./"
 
 
 #: markup attributes that are printed (the glyph check covers them too)
-TEXT_ATTRIBUTES = ("title", "time", "amount")
+TEXT_ATTRIBUTES = ("title", "time", "amount", "label", "n")
 
 
 def template_dirs() -> tuple[Path, ...]:

@@ -11,7 +11,7 @@ import itertools
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.platypus import Flowable
 
-ICONS = ("stop", "phone", "emergency", "lock", "alert")
+ICONS = ("stop", "phone", "emergency", "lock", "alert", "syringe", "breathing", "calendar")
 
 
 _QR: dict[tuple[str, str], tuple[int, tuple[tuple[int, int, int], ...]]] = {}
@@ -162,6 +162,108 @@ class Icon(Flowable):
         c.setFillColor(white)
         c.rect(0.45 * s, 0.38 * s, 0.1 * s, 0.33 * s, fill=1, stroke=0)
         c.circle(0.5 * s, 0.23 * s, 0.06 * s, fill=1, stroke=0)
+
+
+    def _draw_syringe(self, c, s):
+        # an oral dosing syringe, lying down: plunger, marked barrel, tip (no needle)
+        c.setLineWidth(0.05 * s)
+        c.setFillColor(white)
+        c.rect(0.22 * s, 0.36 * s, 0.56 * s, 0.28 * s, fill=1, stroke=1)  # barrel
+        c.setFillColor(self.color)
+        c.rect(0.46 * s, 0.36 * s, 0.32 * s, 0.28 * s, fill=1, stroke=0)  # the liquid, measured
+        for k in range(1, 6):  # the marks to read the dose on
+            x = (0.22 + k * 0.56 / 6) * s
+            c.line(x, 0.64 * s, x, 0.55 * s)
+        c.rect(0.78 * s, 0.45 * s, 0.16 * s, 0.1 * s, fill=1, stroke=0)  # tip
+        c.rect(0.04 * s, 0.47 * s, 0.18 * s, 0.06 * s, fill=1, stroke=0)  # plunger rod
+        c.rect(0.02 * s, 0.34 * s, 0.05 * s, 0.32 * s, fill=1, stroke=0)  # thumb rest
+        c.rect(0.19 * s, 0.3 * s, 0.05 * s, 0.4 * s, fill=1, stroke=0)  # finger flange
+
+    def _draw_breathing(self, c, s):
+        # lungs with a wind-pipe, and a warning triangle: "can slow or stop your breathing"
+        c.setLineWidth(0.07 * s)
+        c.line(0.5 * s, 0.95 * s, 0.5 * s, 0.55 * s)
+        c.line(0.5 * s, 0.58 * s, 0.38 * s, 0.48 * s)
+        c.line(0.5 * s, 0.58 * s, 0.62 * s, 0.48 * s)
+        c.roundRect(0.05 * s, 0.08 * s, 0.36 * s, 0.66 * s, 0.17 * s, fill=1, stroke=0)
+        c.roundRect(0.59 * s, 0.08 * s, 0.36 * s, 0.66 * s, 0.17 * s, fill=1, stroke=0)
+        c.setFillColor(white)
+        self._poly(c, [(0.3, 0.1), (0.7, 0.1), (0.5, 0.46)], s)
+        c.setFillColor(self.color)
+        self._poly(c, [(0.35, 0.13), (0.65, 0.13), (0.5, 0.4)], s)
+        c.setFillColor(white)
+        c.rect(0.485 * s, 0.22 * s, 0.03 * s, 0.11 * s, fill=1, stroke=0)
+        c.rect(0.485 * s, 0.16 * s, 0.03 * s, 0.03 * s, fill=1, stroke=0)
+
+    def _draw_calendar(self, c, s):
+        # a calendar page with ticked boxes
+        c.setLineWidth(0.06 * s)
+        c.roundRect(0.05 * s, 0.04 * s, 0.9 * s, 0.8 * s, 0.08 * s, fill=0, stroke=1)
+        c.rect(0.05 * s, 0.66 * s, 0.9 * s, 0.18 * s, fill=1, stroke=0)
+        c.rect(0.25 * s, 0.78 * s, 0.08 * s, 0.18 * s, fill=1, stroke=0)
+        c.rect(0.67 * s, 0.78 * s, 0.08 * s, 0.18 * s, fill=1, stroke=0)
+        c.setLineWidth(0.04 * s)
+        for row in range(2):
+            for col in range(3):
+                x, y = (0.15 + col * 0.26) * s, (0.38 - row * 0.26) * s
+                c.rect(x, y, 0.18 * s, 0.18 * s, fill=0, stroke=1)
+                if row == 0 or col == 0:  # the doses taken so far
+                    p = c.beginPath()
+                    p.moveTo(x + 0.03 * s, y + 0.09 * s)
+                    p.lineTo(x + 0.08 * s, y + 0.03 * s)
+                    p.lineTo(x + 0.16 * s, y + 0.16 * s)
+                    c.drawPath(p, fill=0, stroke=1)
+
+
+class StepMark(Flowable):
+    """A step's number in a filled circle: beside each step of a schedule, and in the
+    calendar on the day that step starts (digits only: no shaping needed)."""
+
+    def __init__(self, text: str, size: float, color: str, font: str):
+        super().__init__()
+        self.text, self.size, self.color, self.font = text, size, HexColor(color), font
+
+    def wrap(self, availWidth, availHeight):  # noqa: N802
+        return self.size, self.size
+
+    def draw(self):
+        c, s = self.canv, self.size
+        c.saveState()
+        c.setFillColor(self.color)
+        c.circle(s / 2, s / 2, s / 2, fill=1, stroke=0)
+        c.setFillColor(white)
+        c.setFont(self.font, s * 0.62)
+        c.drawCentredString(s / 2, s * 0.29, self.text)
+        c.restoreState()
+
+
+class DoseBoxes(Flowable):
+    """One empty box per dose of a day, to tick; rows of boxes as the cell's width allows."""
+
+    def __init__(self, count: int, size: float, color: str, rtl: bool = False):
+        super().__init__()
+        self.count, self.size, self.color, self.rtl = count, size, HexColor(color), rtl
+
+    def wrap(self, availWidth, availHeight):  # noqa: N802
+        step = self.size * 1.3
+        self.per_row = max(1, min(self.count, int((availWidth + self.size * 0.3) // step)))
+        rows = -(-self.count // self.per_row)
+        self.width = availWidth
+        self.height = rows * step - self.size * 0.3
+        return self.width, self.height
+
+    def draw(self):
+        c, s = self.canv, self.size
+        step = s * 1.3
+        c.saveState()
+        c.setStrokeColor(self.color)
+        c.setLineWidth(max(0.8, s * 0.09))
+        for i in range(self.count):
+            row, col = divmod(i, self.per_row)
+            x = col * step if not self.rtl else self.width - s - col * step
+            y = self.height - s - row * step
+            c.rect(x, y, s, s, fill=0, stroke=1)
+        c.restoreState()
 
 
 class DoseMarks(Flowable):

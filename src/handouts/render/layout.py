@@ -5,6 +5,8 @@ Unknown elements are errors: a template can only use what is built here.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import re
 
 import xml.etree.ElementTree as ET
@@ -18,7 +20,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from handouts.errors import TemplateError
 from handouts.render.fonts import RegisteredFamily
-from handouts.render.icons import ICONS, Icon, QRCode
+from handouts.render.icons import ICONS, DoseBoxes, Icon, QRCode, StepMark
 from handouts.render.styles import Styles
 
 from handouts.render.scripts import install_shaping_by_font  # noqa: E402
@@ -426,7 +428,30 @@ class Builder:
             self.keep_parsed = True
 
     def el_p(self, el):
+        if el.get("icon"):
+            style = self.ps["body"]
+            with self._narrower(style.leading * 1.25 * 1.3):
+                para = self.P(self.inline(el), style)
+            return [self._beside(el.get("icon"), para, style)]
         return [self.P(self.inline(el), self.ps["body"])]
+
+    def _beside(self, kind: str, para: Flowable, style: ParagraphStyle, size: float | None = None) -> Flowable:
+        """A paragraph with a drawing beside it (at its start), that says the same thing."""
+        if kind not in ICONS:
+            raise TemplateError(f"unknown icon '{kind}'; known: {', '.join(ICONS)}")
+        size = size or style.leading * 1.25
+        key = f"icon_{kind}" if f"icon_{kind}" in self.colors else "heading"
+        icon = Icon(kind, size, self.colors[key])
+        gap = size * 0.3
+        cells = [[icon, para]] if not self.rtl else [[para, icon]]
+        widths = [size + gap, None] if not self.rtl else [None, size + gap]
+        table = Table(cells, colWidths=widths)
+        table.setStyle(self._table_style([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("ALIGN", (-1, 0), (-1, 0), "RIGHT" if self.rtl else "LEFT"),  # the gap toward the words
+            ("BOTTOMPADDING", (0, 0), (-1, -1), style.spaceAfter + 1),
+        ]))
+        return table
 
     def el_ul(self, el):
         items = []
@@ -488,18 +513,39 @@ class Builder:
         text = "<br/>".join(escape(line) for line in lines)
         return [self.P(f'<link href="{escape(href, {chr(34): "&quot;"})}">{text}</link>', style)]
 
-    def _bullet(self, el: ET.Element) -> Paragraph:
+    def _bullet(self, el: ET.Element) -> Flowable:
+        icon = el.get("icon")
+        if icon:
+            # an item with a drawing (a dosing syringe...): the drawing in the bullet's place
+            style = self.ps["body"]
+            size = self.sizes["bullet_indent"] + style.leading
+            with self._narrower(size * 1.3):
+                para = self.P(self.inline(el), style)
+            return self._beside(icon, para, style, size=size)
         return self.P(self.inline(el), self.ps["bullet"], bulletText="\u2022")
 
     def el_li(self, el):
         return [self._bullet(el)]
 
     def el_h2(self, el):
-        para = self.P(self.inline(el), self.ps["subsection"])
         icon = el.get("icon")
         if not icon:
-            return [para]
+            return [self.P(self.inline(el), self.ps["subsection"])]
+        size = max(self.sizes["icon"], self.ps["subsection"].leading)
+        with self._narrower(size * 1.35):  # the words beside the icon, in the width left to them
+            para = self.P(self.inline(el), self.ps["subsection"])
         return [self._with_icon(icon, [para], self.ps["subsection"])]
+
+    @contextmanager
+    def _narrower(self, by: float):
+        """Paragraphs built here stand beside a drawing: right-to-left lines with a name or a
+        number (wrapped by us, not by ReportLab) are wrapped to the width left to them."""
+        width = self.width
+        self.width = width - by
+        try:
+            yield
+        finally:
+            self.width = width
 
     def el_section(self, el):
         title = el.get("title")
@@ -538,8 +584,10 @@ class Builder:
                 content.append(self._dose_chart(child))
             elif child.tag == "p":
                 content.extend(self.el_p(child))
+            elif child.tag == "steps":
+                content.extend(self._steps(child))
             else:
-                raise TemplateError(f"<dose> may hold <p> and <chart>, not <{child.tag}>")
+                raise TemplateError(f"<dose> may hold <p>, <steps> and <chart>, not <{child.tag}>")
         return [Spacer(1, 4), Anchor(self._key(), title, 1),
                 self._box(content, "dose_border", "dose_background", border_width=1.2), Spacer(1, 2)]
 
@@ -589,6 +637,123 @@ class Builder:
             ("RIGHTPADDING", (0, 0), (-1, -1), 2),
         ]))
         return table
+
+    def _steps(self, el):
+        """The steps of a schedule, each beside its number (the calendar shows the same number
+        on the day the step starts)."""
+        out = []
+        style = self.ps["body"]
+        size = style.fontSize * 1.35
+        for step in el:
+            if step.tag != "step":
+                raise TemplateError(f"<steps> may only hold <step>, not <{step.tag}>")
+            mark = StepMark(step.get("n", ""), size, self.colors["dose_mark"], self.fonts.bold)
+            with self._narrower(size + 6 + 2 * self.sizes["box_padding"] + 2):
+                para = self.P(self.inline(step), style)
+            cells, widths = [[mark, para]], [size + 6, None]
+            if self.rtl:
+                cells, widths = [[para, mark]], [None, size + 6]
+            table = Table(cells, colWidths=widths)
+            table.setStyle(self._table_style([
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (-1, 0), (-1, 0), "RIGHT" if self.rtl else "LEFT"),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]))
+            out.append(table)
+        return out
+
+    def el_calendar(self, el):
+        """A month-like grid, weeks as rows, with a box per dose per day to tick.
+
+        Days outside the schedule are blank; the day a step starts has a thick border and the
+        step's number. It splits between columns and pages by weeks, with the weekdays repeated."""
+        z = self.sizes
+        title = el.get("title", "")
+        head = self.P(escape(title), self.ps["subsection"])
+        out: list[Flowable] = [Anchor(self._key(), title, 1), self._with_icon("calendar", [head], self.ps["subsection"])]
+        small = self.ps["body"].clone("calendar_day", fontSize=z["small"] + 1, leading=(z["small"] + 1) * 1.15,
+                                      spaceAfter=1, textColor=HexColor(self.colors["text"]))
+        bold = small.clone("calendar_head", fontName=self.fonts.bold)
+        box = z["calendar_box"]
+        mark_size = small.leading * 1.05
+        rows: list[list] = []
+        changes: list[tuple[int, int]] = []
+        header = None
+        label_width = self.width * 0.155
+        day_width = (self.width - label_width) / 7
+        for child in el:
+            if child.tag == "p":
+                out.extend(self.el_p(child))
+            elif child.tag == "weekdays":
+                header = [""] + [self.P(self.inline(wd), self._fitting(bold, [self.plain(w) for w in child],
+                                                                      day_width - 4)) for wd in child]
+            elif child.tag == "week":
+                # ("Settimana 1" on one line: a long week word is made smaller, not broken)
+                week_style = self._fitting(bold, [child.get("label", "")], label_width - 4)
+                row: list = [self.P(escape(child.get("label", "")), week_style)]
+                for c, day in enumerate(child, 1):
+                    if day.tag != "day":
+                        raise TemplateError(f"<week> may only hold <day>, not <{day.tag}>")
+                    if day.get("doses") is None:
+                        row.append("")
+                        continue
+                    label = self._aligned(self.P(self.inline(day), small))
+                    boxes = DoseBoxes(int(day.get("doses", "1")), box, self.colors["dose_mark"], self.rtl)
+                    if day.get("change") == "1":
+                        # the step's number beside the date, as beside the step's sentence
+                        changes.append((c, len(rows) + 1))
+                        mark = StepMark(day.get("step", ""), mark_size, self.colors["dose_mark"], self.fonts.bold)
+                        pair = [[mark, label]] if not self.rtl else [[label, mark]]
+                        label = Table(pair, colWidths=[mark_size + 2, None] if not self.rtl else [None, mark_size + 2])
+                        label.setStyle(self._table_style([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+                    row.append([label, Spacer(1, 2), boxes])
+                rows.append(row)
+            else:
+                raise TemplateError(f"<calendar> may hold <p>, <weekdays> and <week>, not <{child.tag}>")
+        if header is None or not rows:
+            raise TemplateError("<calendar> needs <weekdays> and at least one <week>")
+        rows.insert(0, header)
+        widths = [label_width] + [day_width] * 7
+        if self.rtl:
+            rows = [r[::-1] for r in rows]
+            widths = widths[::-1]
+            changes = [(7 - c, r) for c, r in changes]  # the week's label on the right
+        rule = HexColor(self.colors["dose_rule"])
+        strong = HexColor(self.colors["dose_border"])
+        first_day = 1 if not self.rtl else 0
+        last_day = 7 if not self.rtl else 6
+        style = [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("GRID", (first_day, 1), (last_day, -1), 0.5, rule),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, strong),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ]
+        for c, r in changes:
+            style.append(("BOX", (c, r), (c, r), 2.2, strong))
+        table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table.setStyle(self._table_style(style))
+        out.append(table)
+        return [Spacer(1, z["space_before_section"]), *out]
+
+    def _fitting(self, style: ParagraphStyle, texts: list[str], width: float) -> ParagraphStyle:
+        """``style``, smaller if one of ``texts`` (weekday names: Arabic writes them whole) would
+        not fit ``width`` on one line; never below 6 pt."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        widest = max((stringWidth(t, style.fontName, style.fontSize) for t in texts), default=0)
+        if widest <= width:
+            return style
+        size = max(6.0, style.fontSize * width / widest)
+        return style.clone(f"{style.name}-{size:.1f}", fontSize=size, leading=size * 1.2)
+
+    def _aligned(self, para: Paragraph) -> Paragraph:
+        """In a right-to-left handout, a paragraph of digits (a calendar's day) on the right too."""
+        if self.rtl and para.style.alignment != TA_RIGHT:
+            para.style = para.style.clone(para.style.name + "-right", alignment=TA_RIGHT)
+        return para
 
     def el_notice(self, el):
         para = self.P(self.inline(el), self.ps["notice"])

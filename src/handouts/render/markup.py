@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from handouts.config import Clinic
+from handouts.content import NUMBER_PLACEHOLDERS
 from handouts.errors import TemplateError
 
 if TYPE_CHECKING:
@@ -107,8 +108,13 @@ def environment(template_dirs: tuple[Path, ...]):
     env.newstyle_gettext = True
     env.globals.update(gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext)
 
+    from handouts.i18n.localize import NUMBER_END, NUMBER_START
+
     def t(value: Text) -> Markup:
-        return mark(value.value, value.fallback)
+        text = mark(value.value, value.fallback)
+        if NUMBER_START in text:  # a clinic's phone number: one unit, like a name
+            text = Markup(str(text).replace(NUMBER_START, '<name field="clinic.number">').replace(NUMBER_END, "</name>"))
+        return text
 
     env.filters["t"] = t
 
@@ -174,6 +180,10 @@ def render_markup(
     except TemplateSyntaxError as err:
         raise TemplateError(f"{err.filename or TEMPLATE}:{err.lineno}: template error: {err.message}") from None
     unreviewed = not tr.is_source and not (tr.review and tr.review.reviewed)
+    from handouts.i18n.localize import with_numbers
+
+    clinic = clinic or Clinic().as_template_vars()
+    handout = with_numbers(handout, {k: clinic.get(k) or "" for k in NUMBER_PLACEHOLDERS})
     variables = dict(
         _translator=tr,
         h=handout,
