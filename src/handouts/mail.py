@@ -154,7 +154,7 @@ def markup_to_html(markup: str) -> str:
             return
         if tag == "title":
             out.append(f"<h1>{inline(el)}</h1>")
-        elif tag in ("subtitle", "meta", "notice", "p"):
+        elif tag in ("subtitle", "meta", "notice", "p"):  # (a drawing beside a p is not in the email)
             out.append(f"<p>{inline(el)}</p>")
         elif tag in ("section", "warning", "keypoints", "sources", "dose"):
             out.append(f"<h{level}>{escape(el.get('title', ''))}</h{level}>")
@@ -176,6 +176,21 @@ def markup_to_html(markup: str) -> str:
         elif tag == "url":
             href = escape(el.get("href", ""))
             out.append(f'<p><a href="{href}">{href}</a></p>')
+        elif tag == "steps":
+            out.append("<ol>" + "".join(f"<li>{inline(step)}</li>" for step in el) + "</ol>")
+        elif tag == "calendar":
+            out.append(f"<h{level}>{escape(el.get('title', ''))}</h{level}>")
+            for child in el.findall("p"):
+                out.append(f"<p>{inline(child)}</p>")
+            days = el.find("weekdays")
+            head = "".join(f"<th scope=\"col\">{inline(d)}</th>" for d in (days if days is not None else []))
+            rows = []
+            for week in el.findall("week"):
+                cells = "".join(
+                    f"<td>{inline(d)} {'&#9744;' * int(d.get('doses', '0'))}</td>" if d.get("doses") else "<td></td>"
+                    for d in week)
+                rows.append(f"<tr><th scope=\"row\">{escape(week.get('label', ''))}</th>{cells}</tr>")
+            out.append(f"<table><tr><td></td>{head}</tr>{''.join(rows)}</table>")
         elif tag == "chart":
             rows = [inline(r) for r in el.findall("row")]
             amount = el.find("amount")

@@ -697,7 +697,10 @@ class Builder:
                     if day.get("doses") is None:
                         row.append("")
                         continue
-                    label = self._aligned(self.P(self.inline(day), small))
+                    # ("12月1日" on one line: a month's first day is made smaller, not broken)
+                    day_style = self._fitting(small, [self.plain(day)], day_width - 6
+                                              - (mark_size + 2 if day.get("change") == "1" else 0))
+                    label = self._aligned(self.P(self.inline(day), day_style))
                     boxes = DoseBoxes(int(day.get("doses", "1")), box, self.colors["dose_mark"], self.rtl)
                     if day.get("change") == "1":
                         # the step's number beside the date, as beside the step's sentence

@@ -144,6 +144,19 @@ def environment(template_dirs: tuple[Path, ...]):
         return Markup('<name field="%s">%s</name>') % (field, text) if text else Markup("")
 
     env.filters["personal"] = personal
+
+    @pass_context
+    def unit(ctx, value, field: str) -> Markup:
+        # an amount written in Latin letters ("10 mL") inside right-to-left text: one unit, so
+        # that the bidi algorithm does not pull "10" and "mL" apart around a strength in brackets
+        from handouts.render.scripts import has_rtl
+
+        text = str(value or "")
+        if ctx.get("direction") != "rtl" or not text or has_rtl(text) or "<" in text:
+            return Markup(value) if isinstance(value, Markup) else escape(text)
+        return personal(Markup(value).unescape() if isinstance(value, Markup) else text, field)
+
+    env.filters["unit"] = unit
     return env
 
 

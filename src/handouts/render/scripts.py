@@ -193,7 +193,79 @@ def setup_cjk() -> None:
     textsplit.ALL_CANNOT_START += extra
     if hasattr(paragraph, "ALL_CANNOT_START"):
         paragraph.ALL_CANNOT_START = textsplit.ALL_CANNOT_START
+    paragraph.cjkFragSplit = _cjk_frag_split
     _KINSOKU_DONE = True
+
+
+def _cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):
+    """ReportLab's ``cjkFragSplit`` (character-by-character wrapping of CJK text), with one
+    change: a run of non-CJK characters that would overflow the line (a phone number, a drug's
+    Latin name, a dose) goes to the next line whole when the line has an earlier break point
+    (a space or a CJK character). ReportLab looks back only half the line, and so printed the
+    crisis line "0800-111-0111" as "0800-111-0" / "111" in Chinese."""
+    from reportlab.platypus.paragraph import (
+        ALL_CANNOT_START,
+        _FUZZ,
+        ParaLines,
+        category,
+        cjkU,
+        isBytes,
+        makeCJKParaLine,
+    )
+
+    U = []  # one item per glyph, with its width and fragment
+    for f in frags:
+        text = f.text
+        if isBytes(text):
+            text = text.decode(encoding)
+        if text:
+            U.extend([cjkU(t, f, encoding) for t in text])
+        else:
+            U.append(cjkU(text, f, encoding))
+    lines = []
+    i = widthUsed = lineStartPos = 0
+    maxWidth = maxWidths[0]
+    nU = len(U)
+    while i < nU:
+        u = U[i]
+        i += 1
+        w = u.width
+        if hasattr(w, "normalizedValue"):
+            w._normalizer = maxWidth
+            w = w.normalizedValue(maxWidth)
+        widthUsed += w
+        lineBreak = hasattr(u.frag, "lineBreak")
+        endLine = (widthUsed > maxWidth + _FUZZ and widthUsed > 0) or lineBreak
+        if endLine:
+            extraSpace = maxWidth - widthUsed
+            if not lineBreak:
+                if ord(u) < 0x3000:
+                    # inside a non-CJK run: break before the run, anywhere back on the line
+                    for j in range(i - 1, lineStartPos, -1):
+                        uj = U[j]
+                        if uj and category(uj) == "Zs" or ord(uj) >= 0x3000:
+                            k = j + 1
+                            if k < i:
+                                j = k + 1
+                                extraSpace += sum(U[ii].width for ii in range(j, i))
+                                w = U[k].width
+                                u = U[k]
+                                i = j
+                            break
+                # a character that cannot start a line hangs in the margin instead
+                if u not in ALL_CANNOT_START and i > lineStartPos + 1:
+                    i -= 1
+                    extraSpace += w
+            lines.append(makeCJKParaLine(U[lineStartPos:i], maxWidth, widthUsed, extraSpace, lineBreak, calcBounds))
+            try:
+                maxWidth = maxWidths[len(lines)]
+            except IndexError:
+                maxWidth = maxWidths[-1]
+            lineStartPos = i
+            widthUsed = 0
+    if widthUsed > 0:
+        lines.append(makeCJKParaLine(U[lineStartPos:], maxWidth, widthUsed, maxWidth - widthUsed, False, calcBounds))
+    return ParaLines(kind=1, lines=lines)
 
 
 def require_shaping(lang: str) -> None:
