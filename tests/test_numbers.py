@@ -20,8 +20,12 @@ def _text(path) -> str:
     return " ".join(flat(p) for p in pdf_text(path))
 
 
-@pytest.mark.parametrize("lang", ["en", "es", "ar", "zh-Hans", "hi"])
-@pytest.mark.parametrize("drug", ["baclofen", "lamotrigine"])
+LANGS = ["en", "ar", "de", "es", "fa", "fr", "hi", "ht", "it", "ja", "ko", "pl", "pt", "ru", "tl", "uk", "vi",
+         "zh-Hans", "zh-Hant"]
+CASES = [("baclofen", lang) for lang in LANGS] + [("lamotrigine", lang) for lang in ("en", "es", "ar", "zh-Hans", "hi")]
+
+
+@pytest.mark.parametrize("drug, lang", CASES)
 def test_the_clinics_numbers_print_and_911_never(cli, tmp_path, drug, lang):
     (tmp_path / "handouts.toml").write_text(CONFIG, encoding="utf-8")
     r = cli("make", "--drug", drug, "--lang", lang, "--paper", "letter")

@@ -173,3 +173,14 @@ def test_a_latin_amount_and_strength_stay_whole_in_right_to_left_text(cli, tmp_p
     r = cli("make", "--drug", "baclofen", "--lang", "fa", "--form", "ml", "--strength", "5 mg/mL",
             "--start", "2026-12-01", "--schedule", "10 3 1w; 5 1")
     assert r.code == 0, r
+
+
+def test_a_language_without_month_names_gets_dates_in_digits(cli, tmp_path):
+    """CLDR has no Haitian Creole month names ("2026 M11 29"): day/month/year in digits instead."""
+    r = cli("make", "--drug", "lamotrigine", "--lang", "ht", "--form", "tablet", "--start", "2026-12-01",
+            "--schedule", "1 1 2w; 2 1")
+    assert r.code == 0, r
+    text = " ".join(flat(p) for p in pdf_text(tmp_path / "lamotrigine-ht.pdf"))
+    assert "M11" not in text and "M12" not in text
+    assert "29/11/2026" in text  # the review date in the footer
+    assert "1/12" in text and "14/12" in text and "15/12" in text

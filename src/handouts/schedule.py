@@ -121,14 +121,11 @@ def template_vars(schedule, lang: str) -> dict:
     """What the template sees of a schedule (``p.schedule``): step dates written the way the
     language writes them, and the calendar's rows of weeks (locale's first day of the week)."""
     from babel import Locale
-    from babel.dates import format_skeleton
 
     from handouts.personal import format_amount, plural_count
+    from handouts.render.markup import format_day
 
     locale = Locale.parse(lang.replace("-", "_"))
-
-    def clean(text: str) -> str:
-        return text.replace("\u202f", "\u00a0")
 
     steps = dated_steps(schedule.steps, schedule.start)
     end = steps[-1].last
@@ -136,7 +133,7 @@ def template_vars(schedule, lang: str) -> dict:
     skeleton = "yMMMMd" if len(years) > 1 else "MMMMd"
 
     def long(day: _dt.date) -> str:
-        return clean(format_skeleton(skeleton, day, locale=locale))
+        return format_day(day, lang, skeleton)
 
     out_steps = []
     for ds in steps:
@@ -170,7 +167,7 @@ def template_vars(schedule, lang: str) -> dict:
             else:
                 show_month = day == days[0][0] or day.day == 1
                 row.append({
-                    "label": clean(format_skeleton("MMMd", day, locale=locale)) if show_month
+                    "label": format_day(day, lang, "MMMd") if show_month
                     else format_amount(Decimal(day.day), lang),
                     "doses": ds.step.doses_per_day,
                     "step": ds.number,
