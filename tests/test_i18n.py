@@ -98,9 +98,21 @@ def test_list_shows_completeness_and_review(cli):
     r = cli("list")
     assert r.code == 0, r
     lines = {line.split()[0]: line for line in r.out.splitlines() if line.strip()}
-    assert "baclofen" in r.out and "lamotrigine" in r.out
-    assert lines["es"].count("complete, not reviewed") == 2, r.out
+    # every drug with its brand names, then a line per language
+    assert "Lioresal, Ozobax, Lyvispah, Gablofen" in lines["baclofen"] and "Lamictal" in lines["lamotrigine"]
+    assert re.search(r"complete \(\d+ drugs\), not reviewed", lines["es"]), r.out
     assert "source (English)" in lines["en"]
+
+
+def test_list_names_the_incomplete_drug_of_a_language(cli, tmp_path):
+    folder = tmp_path / "clinic-content"
+    folder.mkdir()
+    text = (ROOT / "content/baclofen.yaml").read_text(encoding="utf-8").replace('"Headache"', '"A bad headache"')
+    (folder / "baclofen.yaml").write_text(text, encoding="utf-8")
+    r = cli("list", "--content", str(folder))
+    assert r.code == 0, r
+    lines = {line.split()[0]: line for line in r.out.splitlines() if line.strip()}
+    assert "incomplete: baclofen (1 missing); not reviewed" in lines["es"], r.out
 
 
 @pytest.mark.parametrize("tag", ["es", "es-MX", "es_US", "ES"])

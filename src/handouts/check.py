@@ -413,6 +413,15 @@ def _structure(report: Report, drug: str, mono, doc, today: _dt.date, base, drug
                        f"keep lists to {MAX_LIST} items or fewer: split it or cut", drug)
     if not fields.get("warning"):
         report.add("structure", "error", f"{where}:1", "no boxed warning", "add the most important information", drug)
+    # what a reader needs depends on who reads it: a patient takes the medicine and may miss a
+    # dose; family and friends (naloxone) give it once, and need the steps
+    if mono.audience == "family" and not fields.get("steps.items"):
+        report.add("structure", "error", f"{where}:{doc.lines.get('audience', 1)}",
+                   "audience family: no numbered steps", "add steps: what to do, one action with its picture each",
+                   drug)
+    if mono.audience == "patient" and not fields.get("missed_dose"):
+        report.add("structure", "error", f"{where}:1", "missed_dose: a patient's handout says what to do about a "
+                   "missed dose", "write it (only a handout for family and friends leaves it out)", drug)
     questions = fields.get("questions", ())
     if len(questions) < 6:
         report.add("structure", "error", f"{where}:{doc.lines.get('questions', 1)}",

@@ -37,6 +37,8 @@ TEXT_LIST_FIELDS: tuple[tuple[str, int, int, str], ...] = (
     ("how_to_take", 1, 6, "How to take the medicine (bullet)."),
     ("missed_dose", 1, 4, "What to do about a missed dose (bullet)."),
     ("stopping", 1, 4, "Why and how not to stop suddenly (bullet, beside a stop sign)."),
+    ("steps.title", 1, 1, "Heading of numbered steps, each with a picture (e.g. how to give the nasal spray)."),
+    ("steps.items", 2, 8, "One numbered step, printed beside its picture: one action, said plainly."),
     ("group.title", 1, 1, "Heading of a group of lines for some patients only (e.g. pump users)."),
     ("group.items", 1, 6, "A line for the patients of the group heading above (bullet)."),
     ("side_effects.common", 2, 10, "A common side effect (short bullet)."),
@@ -66,17 +68,24 @@ CITED_FIELDS: tuple[str, ...] = (
     "side_effects", "precautions", "storage",
 )
 #: fields that may be left out (with their citation)
-OPTIONAL_CITED = ("group",)
+OPTIONAL_CITED = ("group", "steps", "off_label", "missed_dose", "stopping")
 TOP_LEVEL_KEYS = (
     "schema", "drug", "name", "brand_names", "pronunciation", "review_date", "medlineplus",
-    "warning", "uses", "off_label", "how_to_take", "missed_dose", "stopping", "group", "side_effects",
+    "audience", "warning", "uses", "steps", "off_label", "how_to_take", "missed_dose", "stopping", "group",
+    "side_effects",
     "precautions", "storage", "questions", "key_points", "sources", "citations",
 )
-OPTIONAL_KEYS = ("pronunciation", "group")
+#: sections a drug may leave out where they do not apply (naloxone, used by a bystander, has no
+#: missed dose; an FDA-approved addiction medicine has no off-label section)
+OPTIONAL_KEYS = ("pronunciation", "audience", "group", "steps", "off_label", "missed_dose", "stopping")
+#: whom a handout speaks to: the patient, or (naloxone) the family and friends who may give it
+AUDIENCES = ("patient", "family")
 SIDE_EFFECT_KEYS = ("common", "call_doctor", "emergency")
 GROUP_KEYS = ("title", "items")
+#: the pictures of numbered steps (``steps.items``: ``{text: ..., icon: spray}``), drawn by the project
+STEP_PICTURES = ("shout", "phone", "spray", "rescue-breath", "side", "repeat", "stay", "tongue", "rinse")
 #: small drawings a list item may carry beside it (``{text: ..., icon: syringe}``)
-ITEM_ICONS = ("syringe", "breathing", "calendar")
+ITEM_ICONS = ("syringe", "breathing", "calendar", *STEP_PICTURES)
 #: numbers a text may name by placeholder; the clinic's configuration gives them
 #: (``[clinic] emergency_number`` ...), so no number is written into the content
 NUMBER_PLACEHOLDERS = ("emergency_number", "crisis_line", "poison_control")
@@ -84,7 +93,7 @@ ITEM_KEYS = ("text", "icon")
 SOURCE_KEYS = ("id", "title", "url", "accessed")
 MAX_TEXT = 400
 #: a phone number written into a text (it belongs in the clinic's configuration)
-_PHONE = re.compile(r"(?<![\d.,])(?:911|988|112|999|1-800-\d{3}-\d{4})(?!\d|[.,]\d)")
+_PHONE = re.compile(r"(?<![\w.,/-])(?:911|988|112|999|1-800-\d{3}-\d{4})(?![\w/-]|[.,]\d)")
 
 
 def context(drug: str, field: str) -> str:
@@ -115,6 +124,7 @@ class Monograph:
     sources: tuple[Source, ...]
     citations: tuple[tuple[str, tuple[str, ...]], ...]
     icons: tuple[tuple[str, int, str], ...] = ()  # (field, index, icon) drawn beside an item
+    audience: str = "patient"  # or "family": whom the handout speaks to (see AUDIENCES)
 
     def items(self, field: str) -> tuple[str, ...]:
         return dict(self.texts)[field]
@@ -317,8 +327,8 @@ class _Checker:
                 icon = item.get("icon")
                 if icon not in ITEM_ICONS:
                     self.error(f"{where}.icon", f"expected one of: {', '.join(ITEM_ICONS)}, got {icon!r}")
-                elif "text" in item:
-                    self.icons.append((path, len(out), icon))
+                if "text" in item:
+                    self.icons.append((path, len(out), icon))  # (an unknown one is an error above)
                 text = self.text(item.get("text"), f"{where}.text") if "text" in item else None
             else:
                 text = self.text(item, where)
@@ -372,6 +382,10 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
         else:
             c.error("brand_names", f"expected a list of text, got {_kind(value)}")
     pron = c.text(get("pronunciation"), "pronunciation") if "pronunciation" in data else None
+    audience = get("audience", "patient")
+    if audience not in AUDIENCES:
+        c.error("audience", f"expected one of: {', '.join(AUDIENCES)}, got {audience!r}")
+        audience = "patient"
     review = c.date(get("review_date"), "review_date") if "review_date" in data else None
 
     links: list[tuple[str, str]] = []
@@ -389,7 +403,7 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
             c.error("medlineplus", f"expected a mapping of language to web address, got {_kind(value)}")
 
     texts: list[tuple[str, tuple[str, ...]]] = []
-    parents = {"side_effects": SIDE_EFFECT_KEYS, "group": GROUP_KEYS}
+    parents = {"side_effects": SIDE_EFFECT_KEYS, "group": GROUP_KEYS, "steps": GROUP_KEYS}
     for parent, keys in parents.items():
         if parent in data:
             c.mapping(get(parent), parent, keys)
@@ -401,7 +415,7 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
                 texts.append((field, ()))
                 continue
             value = node[key]
-            if field == "group.title":
+            if field.endswith(".title"):
                 text = c.text(value, field)
                 texts.append((field, (text,) if text else ()))
                 continue
@@ -411,6 +425,12 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
                 continue
             value = data[field]
         texts.append((field, c.text_list(value, field, lo, hi)))
+        if field == "steps.items":
+            drawn = {i for f, i, _icon in c.icons if f == field}
+            for i in range(len(texts[-1][1])):
+                if i not in drawn:
+                    c.error(f"{field}[{i}]", "needs its picture: write it as {text: ..., icon: ...} with one of: "
+                                             + ", ".join(STEP_PICTURES))
 
     sources: list[Source] = []
     if "sources" in data:
@@ -438,8 +458,9 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
     if "citations" in data:
         optional = ("questions", "key_points", *OPTIONAL_CITED)
         value = c.mapping(get("citations"), "citations", CITED_FIELDS + optional, optional=optional)
-        if "group" in data and isinstance(value, dict) and "group" not in value:
-            c.error("citations.group", "missing; cite the sources of the group's lines")
+        for field in OPTIONAL_CITED:
+            if field in data and isinstance(value, dict) and field not in value:
+                c.error(f"citations.{field}", f"missing; cite the sources of the {field} lines")
         known = {s.id for s in sources}
         for field, ids in (value or {}).items():
             p = f"citations.{field}"
@@ -470,6 +491,7 @@ def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Mo
         sources=tuple(sources),
         citations=tuple(cites),
         icons=tuple(c.icons),
+        audience=audience,
     )
 
 

@@ -53,6 +53,9 @@ def drug_language_status(drug: str, lang: str, content_dirs: list[Path], locales
 
 
 def translation_status(config: Config, content: tuple[Path, ...], locales: tuple[Path, ...]) -> str:
+    """The drugs with their brand names, then one line per language: complete for every drug
+    (reviewed or not), or which drugs are incomplete and how (a table of every drug would be
+    too wide to read with the whole formulary)."""
     from handouts.handout import Request, resolve_dirs
 
     content_dirs, locales_dirs = resolve_dirs(
@@ -60,13 +63,39 @@ def translation_status(config: Config, content: tuple[Path, ...], locales: tuple
     )
     drugs = _content.available_drugs(content_dirs)
     langs = i18n.available_languages(locales_dirs)
-    rows = [["language", *drugs]]
+    lines = ["drugs (brand names):"]
+    width = max((len(d) for d in drugs), default=0)
+    for drug in drugs:
+        try:
+            brands = ", ".join(_content.load_monograph(_content.find_monograph(drug, content_dirs), drug).brand_names)
+        except HandoutsError as err:
+            brands = f"error: {err.message}"
+        lines.append(f"  {drug.ljust(width)}  {brands}".rstrip())
+    rows = [["language", "translation"]]
     for lang in langs:
         name = i18n.language_name(lang, "en")
-        cells = [drug_language_status(d, lang, content_dirs, locales_dirs).describe() for d in drugs]
-        rows.append([f"{lang} ({name})", *cells])
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"drugs: {', '.join(drugs)}", ""]
+        rows.append([f"{lang} ({name})", _summary([drug_language_status(d, lang, content_dirs, locales_dirs)
+                                                    for d in drugs])])
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    lines.append("")
     for r in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
     return "\n".join(lines)
+
+
+def _summary(statuses: list[Status]) -> str:
+    """One language over every drug: "complete, not reviewed" or what is missing where."""
+    if not statuses:
+        return ""
+    if statuses[0].lang == i18n.SOURCE_LANGUAGE:
+        return "source (English)"
+    errors = [f"{s.drug}: {s.describe()}" for s in statuses if s.error]
+    incomplete = [f"{s.drug} ({s.describe().split(' (', 1)[1].split(')')[0]})"
+                  for s in statuses if not s.error and (s.missing or s.stale)]
+    reviewed = all(s.reviewed for s in statuses if not s.error)
+    review = "reviewed" if reviewed else "not reviewed"
+    if errors:
+        return "; ".join(errors)
+    if incomplete:
+        return f"incomplete: {', '.join(incomplete)}; {review}"
+    return f"complete ({len(statuses)} drugs), {review}"

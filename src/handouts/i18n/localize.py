@@ -34,6 +34,7 @@ class LocalizedHandout:
     fields: dict[str, tuple[Text, ...]]
     sources: tuple[Source, ...]
     review: Review | None
+    audience: str = "patient"
 
     def items(self, field: str) -> tuple[Text, ...]:
         return self.fields.get(field, ())
@@ -64,6 +65,7 @@ def localize(mono: Monograph, tr: Translator) -> LocalizedHandout:
         fields={k: tuple(v) for k, v in fields.items()},
         sources=mono.sources,
         review=tr.review,
+        audience=mono.audience,
     )
 
 

@@ -648,6 +648,25 @@ class Builder:
             if step.tag != "step":
                 raise TemplateError(f"<steps> may only hold <step>, not <{step.tag}>")
             mark = StepMark(step.get("n", ""), size, self.colors["dose_mark"], self.fonts.bold)
+            picture = step.get("icon")
+            if picture:
+                # a numbered step with its picture (naloxone: what to do, one action each)
+                if picture not in ICONS:
+                    raise TemplateError(f"unknown picture '{picture}'; known: {', '.join(ICONS)}")
+                side = self.sizes["step_picture"]
+                drawing = Icon(picture, side, self.colors.get(f"icon_{picture}", self.colors["heading"]))
+                with self._narrower(size + side + 14):
+                    para = self.P(self.inline(step), style)
+                cells, widths = [[mark, drawing, para]], [size + 4, side + 10, None]
+                if self.rtl:
+                    cells, widths = [[para, drawing, mark]], [None, side + 10, size + 4]
+                table = Table(cells, colWidths=widths)
+                table.setStyle(self._table_style([
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ]))
+                out.append(table)
+                continue
             with self._narrower(size + 6 + 2 * self.sizes["box_padding"] + 2):
                 para = self.P(self.inline(step), style)
             cells, widths = [[mark, para]], [size + 6, None]
@@ -661,6 +680,11 @@ class Builder:
             ]))
             out.append(table)
         return out
+
+    def el_steps(self, el):
+        """Numbered steps in a section (each with its picture): read as one, so kept in one column
+        (a reader in a hurry must not hunt for step 7)."""
+        return [keep_together(self._steps(el))]
 
     def el_calendar(self, el):
         """A month-like grid, weeks as rows, with a box per dose per day to tick.

@@ -157,6 +157,17 @@ def environment(template_dirs: tuple[Path, ...]):
         return personal(Markup(value).unescape() if isinstance(value, Markup) else text, field)
 
     env.filters["unit"] = unit
+
+    @pass_context
+    def number(ctx, value) -> str:
+        # a step's number as the language writes numbers
+        from decimal import Decimal
+
+        from handouts.personal import format_amount
+
+        return format_amount(Decimal(value), ctx["_translator"].lang)
+
+    env.filters["number"] = number
     return env
 
 

@@ -18,7 +18,7 @@ _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LENGTH_KEYS = (
     "body", "title", "subtitle", "meta", "section", "subsection", "small", "footer",
     "bullet_indent", "space_before_section", "space_after_section", "space_after_paragraph",
-    "icon", "qr", "writein_gap", "box_padding", "box_border", "column_gap", "dose_mark", "calendar_box",
+    "icon", "qr", "writein_gap", "box_padding", "box_border", "column_gap", "dose_mark", "calendar_box", "step_picture",
 )
 NUMBER_KEYS = ("leading", "writein_lines", "question_columns", "columns")
 PAGE_KEYS = ("margin_top", "margin_bottom", "margin_left", "margin_right", "footer_gap")
