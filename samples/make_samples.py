@@ -8,7 +8,8 @@ need the most care (Arabic, Persian, Chinese, Japanese, Korean, Vietnamese, Russ
 of personal handouts whose names are in other scripts than the handout's
 (baclofen-<lang>-names-page1.png), and a personal lamotrigine starter (a build-up schedule
 with its calendar) in English and Spanish with a PNG of every page
-(lamotrigine-starter-<lang>.pdf, -page<N>.png). The PDFs are reproducible: running this again changes no byte.
+(lamotrigine-starter-<lang>.pdf, -page<N>.png), and page 1 of the naloxone handout (for family
+and friends) in English and Spanish and of the methadone one in Arabic and Chinese. The PDFs are reproducible: running this again changes no byte.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ def main() -> None:
         result = make_handout(Request(drug="baclofen", lang=lang, paper="letter"))
         pdf = pdfium.PdfDocument(result.pdf)
         png = HERE / f"baclofen-{lang}-page1.png"
+        pdf[0].render(scale=110 / 72).to_pil().save(png, optimize=True)
+        print(f"{png.name}: {len(pdf)} pages")
+        pdf.close()
+    for drug, lang in FORMULARY_PREVIEWS:  # handouts of the formulary: naloxone (for family and friends), methadone
+        result = make_handout(Request(drug=drug, lang=lang, paper="letter"))
+        pdf = pdfium.PdfDocument(result.pdf)
+        png = HERE / f"{drug}-{lang}-page1.png"
         pdf[0].render(scale=110 / 72).to_pil().save(png, optimize=True)
         print(f"{png.name}: {len(pdf)} pages")
         pdf.close()
@@ -74,6 +82,8 @@ NAMES = {
 #: a lamotrigine starter with 25 mg tablets, as a clinic would print it (a sample; no real person)
 STARTER = {"patient": "Ana García", "prescriber": "Dr. Lee", "form": "tablet", "strength": "25 mg",
            "start": "2026-12-01", "schedule": "1 1 2w; 2 1 2w; 2 morning,bedtime"}
+
+FORMULARY_PREVIEWS = (("naloxone", "en"), ("naloxone", "es"), ("methadone", "ar"), ("methadone", "zh-Hans"))
 
 SCRIPT_PREVIEWS = ("ar", "fa", "zh-Hans", "ja", "ko", "vi", "ru", "hi")
 

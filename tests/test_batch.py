@@ -18,7 +18,7 @@ from conftest import DATA, EXE, ROOT, flat, pdf_text
 CSV = DATA / "batch" / "patients.csv"
 
 BAD = {
-    5: "row 5: drug: unknown drug; did you mean 'lamotrigine'? Known: baclofen, lamotrigine",
+    5: "row 5: drug: unknown drug; did you mean 'lamotrigine'? Known: acamprosate, baclofen, buprenorphine-naloxone, disulfiram, gabapentin, lamotrigine, methadone, naloxone, naltrexone, topiramate, varenicline",
     12: "row 12: lang: unsupported language; supported: ar, de, en, es, fa, fr, hi, ht, it, ja, ko, pl, pt, ru, tl, "
         "uk, vi, zh-Hans, zh-Hant (a clinic can add one with --locales DIR)",
     18: "row 18: drug: missing; write the generic or brand name, e.g. baclofen",

@@ -28,8 +28,12 @@ def test_shipped_monographs_are_valid(path):
     assert mono.drug == path.stem
     assert mono.sources and all(s.url.startswith(("https://", "http://")) for s in mono.sources)
     cited = dict(mono.citations)
-    for field in ("warning", "uses", "off_label", "side_effects", "precautions"):
+    for field in ("warning", "uses", "side_effects", "precautions"):
         assert cited.get(field), f"{field} cites no source"
+    for field in ("off_label", "steps", "group", "missed_dose", "stopping"):  # where the drug has them
+        texts = dict(mono.texts)
+        if texts.get(field) or texts.get(f"{field}.items"):
+            assert cited.get(field), f"{field} cites no source"
     for field, lo, hi, _ in TEXT_LIST_FIELDS:
         if field.split(".")[0] in OPTIONAL_KEYS and not mono.items(field):
             continue  # the group of lines for some patients (pump users) is optional
@@ -45,7 +49,9 @@ def test_no_dosing_numbers_in_patient_text(path):
     mono = load_monograph(path)
     for field, text, _ in mono.strings():
         assert not re.search(r"\d\s*(mg|mcg|ml|milligram)", text, flags=re.I), (field, text)
-        assert not re.search(r"\b(once|twice|\d+ times) (a|per) day\b", text, flags=re.I), (field, text)
+        # how often, only as the prescriber's ("The usual dose is 2 tablets, 3 times a day, as prescribed")
+        if re.search(r"\b(once|twice|\d+ times) (a|per) day\b", text, flags=re.I):
+            assert re.search(r"prescribed|usual|doctor|label", text, flags=re.I), (field, text)
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
@@ -53,14 +59,15 @@ def test_patient_text_is_plain_language(path):
     """Short sentences, everyday words: a rough Flesch-Kincaid grade stays at or under 8."""
     mono = load_monograph(path)
     words = sentences = syllables = 0
-    for _field, text, _ in mono.strings():
+    for field, text, _ in mono.strings():
         for sentence in re.split(r"(?<=[.?!])\s+", text):
             tokens = re.findall(r"[A-Za-z']+", sentence)
             if not tokens:
                 continue
             sentences += 1
             words += len(tokens)
-            assert len(tokens) <= 22, f"sentence too long: {sentence}"
+            if not field.startswith("side_effects."):  # (a list of signs, not a sentence)
+                assert len(tokens) <= 22, f"sentence too long: {sentence}"
             for w in tokens:
                 groups = re.findall(r"[aeiouy]+", w.lower())
                 syllables += max(1, len(groups) - (w.lower().endswith("e") and len(groups) > 1))

@@ -97,9 +97,9 @@ def test_a_brand_name_of_two_drugs_asks_for_the_generic(cli, tmp_path):
 
 
 @pytest.mark.parametrize("typed, message", [
-    ("Lamictl", "unknown drug 'Lamictl'; did you mean 'Lamictal' (lamotrigine)? Known: baclofen, lamotrigine"),
-    ("lamotrigin", "unknown drug 'lamotrigin'; did you mean 'lamotrigine'? Known: baclofen, lamotrigine"),
-    ("aspirin", "unknown drug 'aspirin'; use a generic or brand name. Known: baclofen, lamotrigine"),
+    ("Lamictl", "unknown drug 'Lamictl'; did you mean 'Lamictal' (lamotrigine)? Known: acamprosate, baclofen, buprenorphine-naloxone, disulfiram, gabapentin, lamotrigine, methadone, naloxone, naltrexone, topiramate, varenicline"),
+    ("lamotrigin", "unknown drug 'lamotrigin'; did you mean 'lamotrigine'? Known: acamprosate, baclofen, buprenorphine-naloxone, disulfiram, gabapentin, lamotrigine, methadone, naloxone, naltrexone, topiramate, varenicline"),
+    ("aspirin", "unknown drug 'aspirin'; use a generic or brand name. Known: acamprosate, baclofen, buprenorphine-naloxone, disulfiram, gabapentin, lamotrigine, methadone, naloxone, naltrexone, topiramate, varenicline"),
 ])
 def test_an_unknown_drug_suggests_the_closest_generic_or_brand(cli, tmp_path, typed, message):
     r = cli("make", "--drug", typed, env=US)
@@ -110,7 +110,7 @@ def test_an_unknown_drug_suggests_the_closest_generic_or_brand(cli, tmp_path, ty
 def test_a_newline_in_the_drug_cannot_fake_a_second_line(cli, tmp_path):
     r = cli("make", "--drug", "baclofn\nhandouts: wrote baclofen-en.pdf", env=US)
     assert error_line(r) == ("handouts: error: unknown drug 'baclofn\\nhandouts: wrote baclofen-en.pdf'; "
-                             "use a generic or brand name. Known: baclofen, lamotrigine")
+                             "use a generic or brand name. Known: acamprosate, baclofen, buprenorphine-naloxone, disulfiram, gabapentin, lamotrigine, methadone, naloxone, naltrexone, topiramate, varenicline")
     assert not list(tmp_path.glob("*.pdf"))
 
 

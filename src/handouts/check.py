@@ -463,8 +463,6 @@ def _layout(report: Report, drugs: list[str], langs: list[str], base) -> None:
     does not overlap other text, the body is large enough, and the page count is kept."""
     from dataclasses import replace as _replace
 
-    from handouts.errors import HandoutsError
-    from handouts.handout import make_handout
     from handouts.render import styles_path
     from handouts.render.styles import load_styles
 
@@ -474,27 +472,60 @@ def _layout(report: Report, drugs: list[str], langs: list[str], base) -> None:
             report.add("layout", "error", "templates/styles.toml",
                        f"body text {body:g} pt{' in large print' if large else ''}",
                        f"set it to {minimum:g} pt or more")
-    for drug in drugs:
-        for lang in langs:
-            for large in (False, True):
-                for paper in ("letter", "a4"):
-                    where = f"{drug}/{lang}/{paper}{'/large-print' if large else ''}"
-                    req = _replace(base, drug=drug, lang=lang, paper=paper, large_print=large, allow_fallback=True)
-                    try:
-                        pdf = make_handout(req).pdf
-                    except HandoutsError as err:
-                        report.add("layout", "error", where, err.message, "fix what it names", drug, lang)
-                        continue
-                    pages, overlaps = inspect_pdf(pdf)
-                    report.pages[where] = pages
-                    for page, first, second in overlaps[:3]:
-                        report.add("layout", "error", where,
-                                   f"page {page}: text drawn over other text (\"{_short(first, 30)}\" and "
-                                   f"\"{_short(second, 30)}\")",
-                                   "shorten the text or change the layout in templates/styles.toml", drug, lang)
-                    if paper == "letter" and not large and pages > MAX_PAGES:
-                        report.add("layout", "error", where, f"{pages} pages on Letter",
-                                   f"the standard handout takes at most {MAX_PAGES}: shorten the text", drug, lang)
+    jobs = [_replace(base, drug=drug, lang=lang, paper=paper, large_print=large, allow_fallback=True)
+            for drug in drugs for lang in langs for large in (False, True) for paper in ("letter", "a4")]
+    for req, (pages, overlaps, error) in zip(jobs, _laid_out(jobs)):
+        drug, lang, paper, large = req.drug, req.lang, req.paper, req.large_print
+        where = f"{drug}/{lang}/{paper}{'/large-print' if large else ''}"
+        if error is not None:
+            report.add("layout", "error", where, error, "fix what it names", drug, lang)
+            continue
+        report.pages[where] = pages
+        for page, first, second in overlaps[:3]:
+            report.add("layout", "error", where,
+                       f"page {page}: text drawn over other text (\"{_short(first, 30)}\" and "
+                       f"\"{_short(second, 30)}\")",
+                       "shorten the text or change the layout in templates/styles.toml", drug, lang)
+        if paper == "letter" and not large and pages > MAX_PAGES:
+            report.add("layout", "error", where, f"{pages} pages on Letter",
+                       f"the standard handout takes at most {MAX_PAGES}: shorten the text", drug, lang)
+
+
+#: below this many handouts, laying them out here is quicker than starting worker processes
+_PARALLEL_FROM = 24
+
+
+def _laid_out(jobs: list) -> list[tuple[int, list, str | None]]:
+    """Each request made and read back: (pages, overlaps, error message), in the jobs' order.
+
+    The whole formulary is some 800 layouts: they are shared among one process per core
+    (the fonts are prepared on disk once; each worker loads them)."""
+    import os
+
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(jobs) < _PARALLEL_FROM:
+        return [_lay_out(req) for req in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from handouts.workers import exit_with_parent
+
+    chunk = max(1, len(jobs) // (workers * 4))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+        return list(pool.map(_lay_out, jobs, chunksize=chunk))
+
+
+def _lay_out(req) -> tuple[int, list, str | None]:
+    from handouts.errors import HandoutsError
+    from handouts.handout import make_handout
+
+    try:
+        pdf = make_handout(req).pdf
+    except HandoutsError as err:
+        return 0, [], err.message
+    pages, overlaps = inspect_pdf(pdf)
+    return pages, overlaps, None
 
 
 def inspect_pdf(pdf: bytes) -> tuple[int, list[tuple[int, str, str]]]:
@@ -502,7 +533,8 @@ def inspect_pdf(pdf: bytes) -> tuple[int, list[tuple[int, str, str]]]:
 
     The runs are the text boxes a PDF reader finds (pdfium); two runs overlap when they share
     more than half of the taller one's height over a width of more than 1.5 pt. A mark on a
-    letter (a vowel sign above or below it) is smaller than that and is not counted.
+    letter (a vowel sign above or below it) is smaller than that and is not counted, nor are two
+    runs of the same line that touch by less than half a letter.
     """
     import pypdfium2 as pdfium
 
@@ -522,7 +554,12 @@ def inspect_pdf(pdf: bytes) -> tuple[int, list[tuple[int, str, str]]]:
                             break  # sorted by left edge: nothing further can overlap this one
                         width = min(r1, r2) - max(l1, l2)
                         height = min(t1, t2) - max(b1, b2)
-                        if width > 1.5 and height > 0.5 * max(t1 - b1, t2 - b2):
+                        tall = max(t1 - b1, t2 - b2)
+                        if abs(b1 - b2) < 0.25 * tall and width < 0.45 * tall:
+                            # two runs of one line that touch: a shaped cluster (Hindi "ढूँ") drawn
+                            # a little into its neighbour's box, not text over text
+                            continue
+                        if width > 1.5 and height > 0.5 * tall:
                             found.append((number + 1, text.get_text_bounded(l1, b1, r1, t1).strip(),
                                           text.get_text_bounded(l2, b2, r2, t2).strip()))
             finally:

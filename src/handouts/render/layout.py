@@ -260,6 +260,8 @@ class Builder:
             self._shape_next = False
             # (ReportLab shapes only lines it wraps at spaces: not with CJK wrapping)
             style = style.clone(style.name + "-shaped", shaping=1, wordWrap=None)
+        if self.rtl and NAME_START in text and kw.get("bulletText"):
+            return self._visual_with_bullet(text, style, kw.pop("bulletText"))
         text, style = self._shaped(text, style)
         sig = self._sigs.get(id(style))
         if sig is None:
@@ -275,6 +277,21 @@ class Builder:
         if _PARSED.get(key) is para.frags:
             para._lines_key = key  # the same text and style: the same lines at the same width
         return para
+
+    def _visual_with_bullet(self, text: str, style: ParagraphStyle, bullet: str) -> Flowable:
+        """A right-to-left list item or question that holds a name or a phone number: its lines
+        are ordered here (see :meth:`_shaped`), so ReportLab would draw its bullet or number on
+        the left, over the words; the bullet goes in a column of its own, on the right."""
+        lines, visual = self._shaped(text, style)  # wrapped to the width less the indents
+        indent = style.rightIndent or self.sizes["bullet_indent"]
+        para = Paragraph(lines, visual.clone(visual.name + "-bulleted", leftIndent=0, rightIndent=0))
+        mark_style = style.clone(style.name + "-mark", fontName=style.bulletFontName, leftIndent=0,
+                                 rightIndent=style.bulletIndent, alignment=TA_RIGHT)
+        mark, mark_style = self._shaped(escape(bullet), mark_style)
+        table = Table([[para, Paragraph(mark, mark_style)]], colWidths=[None, indent])
+        table.setStyle(self._table_style([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                          ("BOTTOMPADDING", (0, 0), (-1, -1), style.spaceAfter)]))
+        return table
 
     def H(self, text: str, style: ParagraphStyle, key: str, title: str, level: int) -> Heading:  # noqa: N802
         text, style = self._shaped(text, style)
@@ -564,7 +581,9 @@ class Builder:
         title = el.get("title", "")
         head = self.P(escape(title), self.ps["warning_heading"])
         heading = self._with_icon("alert", [head], self.ps["warning_heading"], color="warning_border")
-        return [Spacer(1, 4), Anchor(self._key(), title, 1), self._box([heading, *self.children(el)], "warning_border", "warning_background"),
+        with self._narrower(self._box_inset()):
+            content = self.children(el)
+        return [Spacer(1, 4), Anchor(self._key(), title, 1), self._box([heading, *content], "warning_border", "warning_background"),
                 Spacer(1, 2)]
 
     def el_dose(self, el):
@@ -579,15 +598,16 @@ class Builder:
         head = self.P(escape(title), self.ps["warning_heading"].clone(
             "dose_heading", textColor=HexColor(self.colors["heading"])))
         content: list[Flowable] = [head]
-        for child in el:
-            if child.tag == "chart":
-                content.append(self._dose_chart(child))
-            elif child.tag == "p":
-                content.extend(self.el_p(child))
-            elif child.tag == "steps":
-                content.extend(self._steps(child))
-            else:
-                raise TemplateError(f"<dose> may hold <p>, <steps> and <chart>, not <{child.tag}>")
+        with self._narrower(self._box_inset()):
+            for child in el:
+                if child.tag == "chart":
+                    content.append(self._dose_chart(child))
+                elif child.tag == "p":
+                    content.extend(self.el_p(child))
+                elif child.tag == "steps":
+                    content.extend(self._steps(child))
+                else:
+                    raise TemplateError(f"<dose> may hold <p>, <steps> and <chart>, not <{child.tag}>")
         return [Spacer(1, 4), Anchor(self._key(), title, 1),
                 self._box(content, "dose_border", "dose_background", border_width=1.2), Spacer(1, 2)]
 
@@ -667,7 +687,7 @@ class Builder:
                 ]))
                 out.append(table)
                 continue
-            with self._narrower(size + 6 + 2 * self.sizes["box_padding"] + 2):
+            with self._narrower(size + 6):
                 para = self.P(self.inline(step), style)
             cells, widths = [[mark, para]], [size + 6, None]
             if self.rtl:
@@ -790,7 +810,8 @@ class Builder:
         title = el.get("title", "")
         head = self.P(escape(title), self.ps["warning_heading"].clone(
             "kp", textColor=HexColor(self.colors["heading"])))
-        items = [self._bullet(li) for li in el]
+        with self._narrower(self._box_inset()):
+            items = [self._bullet(li) for li in el]
         return [Spacer(1, self.sizes["space_before_section"]),
                 keep_together([Anchor(self._key(), title, 1), self._box([head, *items], "keypoints_border", "keypoints_background")])]
 
@@ -904,6 +925,10 @@ class Builder:
         ]))
         table.keepWithNext = 1
         return table
+
+    def _box_inset(self) -> float:
+        """How much narrower the inside of a box is than the box (see :meth:`_box`)."""
+        return 2 * (self.sizes["box_padding"] + 1) + 2 * self.sizes["box_border"]
 
     def _box(self, content: list[Flowable], border: str, background: str, border_width: float | None = None):
         width = border_width or self.sizes["box_border"]
