@@ -123,10 +123,10 @@ def test_a_schedule_comes_from_the_csv_too(cli, tmp_path):
 
 def test_an_emailed_schedule_lists_its_steps_and_calendar_in_the_message():
     from handouts.handout import Request, handout_markup
-    from handouts.mail import markup_to_html
+    from handouts.render.html import html_from_markup
 
     personal = personal_from_fields({"form": "tablet", "start": "2026-12-01", "schedule": "1 1 2w; 2 morning,bedtime"})
-    html = markup_to_html(handout_markup(Request(drug="lamotrigine", lang="es", personal=personal)).markup)
+    html = html_from_markup(handout_markup(Request(drug="lamotrigine", lang="es", personal=personal)).markup)
     assert "<li>Del 1 de diciembre al 14 de diciembre: tome 1 tableta 1 vez al día.</li>" in html
     assert "Calendario de dosis" in html and '<th scope="col">lun</th>' in html
     assert "15 &#9744;&#9744;" in html  # the second step's two doses a day, as boxes

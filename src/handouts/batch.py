@@ -16,9 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import difflib
-import hashlib
 import io
-import json
 import os
 import re
 import sys
@@ -313,16 +311,18 @@ class _Checker:
         from handouts import prepare as _prepare
         from handouts.render import styles_path, template_dirs
 
+        from handouts.keys import Inputs
+
         base_id = (req.drug, lang, str(path))
         if base_id not in self._base_key:
             catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, self.catalog_dirs)
             generic = replace(req, personal=None)
-            h = hashlib.sha256(_prepare.cache_key(generic, lang, path, catalogs, template_dirs()).encode())
-            h.update(styles_path().read_bytes())
-            self._base_key[base_id] = h.hexdigest()
-        extra = json.dumps([self._base_key[base_id], req.paper, req.large_print,
-                            req.personal.as_key() if req.personal else None, req.require_reviewed], ensure_ascii=False)
-        return hashlib.sha256(extra.encode()).hexdigest()
+            self._base_key[base_id] = (Inputs().add("prepared", _prepare.cache_key(generic, lang, path, catalogs,
+                                                                                    template_dirs()))
+                                       .add("styles", styles_path().read_bytes()).hexdigest())
+        return Inputs().add("handout", self._base_key[base_id]).add_json("row", [
+            req.paper, req.large_print, req.personal.as_key() if req.personal else None, req.require_reviewed,
+        ]).hexdigest()
 
 
 class _RowError(Exception):
@@ -476,7 +476,7 @@ def build(jobs: list[Job], out: Path, outcome: Outcome, *, workers: "int | Worke
           progress: Callable[[Job, str | None], None] | None = None, print_to=None) -> Outcome:
     """Make every job whose output is missing or out of date (all with ``force``).
 
-    ``print_to``: a :class:`handouts.pdfmerge.PrintFile` that gets every handout in CSV order
+    ``print_to``: a :class:`handouts.deliver.printfile.PrintFile` that gets every handout in CSV order
     as soon as it and all rows before it are done (so merging overlaps building).
     """
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -561,7 +561,7 @@ def _build_here(todo: list[Job], out: Path, finished) -> None:
 
 def open_print_file(path: Path, *, duplex: bool = False, copies: int = 1):
     """A print file to pass to :func:`build`; ``finish_print_file`` closes it."""
-    from handouts.pdfmerge import PrintFile
+    from handouts.deliver.printfile import PrintFile
 
     for stale in Path(path).parent.glob(f".{Path(path).name}.*.tmp"):  # left by a run that was killed
         try:
@@ -579,18 +579,6 @@ def finish_print_file(pf, outcome: Outcome) -> int:
     pf.close()
     outcome.print_pages = pf.pages
     return pf.pages
-
-
-def print_file(outcome: Outcome, jobs: list[Job], path: Path, *, duplex: bool = False, copies: int = 1) -> int:
-    """Merge the made and up-to-date handouts into one PDF, in CSV order (after a build)."""
-    from handouts.pdfmerge import merge
-
-    items = [(outcome.files[j.row], f"Row {j.row}: {j.request.drug} ({j.lang})")
-             for j in sorted(jobs, key=lambda j: j.row) if j.row in outcome.files]
-    if not items:
-        return 0
-    outcome.print_pages = merge(items, path, duplex=duplex, copies=copies)
-    return outcome.print_pages
 
 
 # ------------------------------------------------------------------------------ the folder

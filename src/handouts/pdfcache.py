@@ -10,7 +10,6 @@ dose) are never stored: patient data stays out of the cache folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -62,41 +61,33 @@ def _code_stamp() -> str:
             if name.endswith(".py"):
                 st = os.stat(os.path.join(folder, name))
                 parts.append(f"{os.path.relpath(os.path.join(folder, name), root)}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    from handouts.keys import Inputs
+
+    return Inputs().add("modules", "\n".join(parts)).hexdigest()
 
 
 def key(req: "Request", lang: str, paper: str, content_file: Path, catalogs: list[Path],
         templates: Path) -> str:
     from handouts import __version__
+    from handouts.keys import handout_inputs
 
-    h = hashlib.sha256()
-
-    def add(label: str, data: bytes) -> None:
-        h.update(f"{label}:{len(data)}:".encode())
-        h.update(data)
-
-    add("version", __version__.encode())
-    add("packages", _package_versions().encode())
-    add("code", _code_stamp().encode())
     cfg = req.config
-    add("request", json.dumps([
-        req.drug, lang, paper, req.large_print, req.allow_fallback, req.bilingual,
-        req.print_date.isoformat() if req.print_date else None,
-        cfg.clinic.as_template_vars(), str(cfg.clinic.logo) if getattr(cfg.clinic, "logo", None) else None,
-    ], sort_keys=True, default=str).encode())
-    if getattr(cfg.clinic, "logo", None):
+    logo = getattr(cfg.clinic, "logo", None)
+    inputs = handout_inputs(
+        version=__version__,
+        options=[req.drug, lang, paper, req.large_print, req.allow_fallback, req.bilingual,
+                 req.print_date.isoformat() if req.print_date else None,
+                 cfg.clinic.as_template_vars(), str(logo) if logo else None],
+        content_file=content_file, catalogs=catalogs,
+        templates=[path for path in templates.iterdir() if path.is_file()],  # styles.toml too
+    )
+    inputs.add("packages", _package_versions()).add("code", _code_stamp())
+    if logo:
         try:
-            add("logo", Path(cfg.clinic.logo).read_bytes())
+            inputs.add("logo", Path(logo).read_bytes())
         except OSError:
-            add("logo", b"?")
-    add("content", content_file.read_bytes())
-    for path in catalogs:
-        add("catalog", str(path).encode())
-        add("catalog-bytes", path.read_bytes())
-    for path in sorted(templates.iterdir()):
-        if path.is_file():
-            add(path.name, path.read_bytes())
-    return h.hexdigest()
+            inputs.add("logo", b"?")
+    return inputs.hexdigest()
 
 
 def enabled() -> bool:

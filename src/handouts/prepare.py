@@ -8,7 +8,6 @@ is ignored and rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,25 +21,15 @@ if TYPE_CHECKING:
 
 def cache_key(req: "Request", lang: str, content_file: Path, catalogs: list[Path], templates: tuple[Path, ...],
               english_follows: bool = False) -> str:
-    h = hashlib.sha256()
+    from handouts.keys import handout_inputs
 
-    def add(label: str, data: bytes) -> None:
-        h.update(f"{label}:{len(data)}:".encode())
-        h.update(data)
-
-    add("version", __version__.encode())
-    add("request", json.dumps([
-        req.drug, lang, req.allow_fallback, req.print_date.isoformat() if req.print_date else None,
-        req.config.clinic.as_template_vars(), english_follows,
-    ], sort_keys=True).encode())
-    add("content", content_file.read_bytes())
-    for path in catalogs:
-        add("catalog", str(path).encode())
-        add("catalog-bytes", path.read_bytes())
-    for folder in templates:
-        for path in sorted(folder.glob("*.j2")):
-            add(path.name, path.read_bytes())
-    return h.hexdigest()
+    return handout_inputs(
+        version=__version__,
+        options=[req.drug, lang, req.allow_fallback, req.print_date.isoformat() if req.print_date else None,
+                 req.config.clinic.as_template_vars(), english_follows],
+        content_file=content_file, catalogs=catalogs,
+        templates=[path for folder in templates for path in folder.glob("*.j2")],
+    ).hexdigest()
 
 
 def load(key: str) -> "Prepared | None":

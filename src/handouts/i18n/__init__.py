@@ -17,6 +17,7 @@ strings up is in :mod:`handouts.i18n.catalog`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -141,3 +142,12 @@ def language_name(lang: str, in_lang: str | None = None) -> str:
     return name
 
 
+@lru_cache(maxsize=64)
+def is_rtl(lang: str) -> bool:
+    """Whether ``lang`` is written right to left (Arabic, Persian, Hebrew, Urdu...), as CLDR says."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(lang.replace("-", "_")).text_direction == "rtl"
+    except (UnknownLocaleError, ValueError):
+        return False

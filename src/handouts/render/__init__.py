@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from handouts.config import Clinic
-from handouts.i18n import language_name
+from handouts.i18n import is_rtl, language_name
 from handouts.render import bidi as _bidi
 
 # ReportLab looks for its bidi module when its text module is first imported: be there first
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from handouts.i18n.catalog import Translator
     from handouts.i18n.localize import LocalizedHandout
 
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 #: characters the layout adds itself (bullets, footer separator, [EN] marks, numbers)
 LAYOUT_CHARACTERS = "\u2022\u00b7[EN]0123456789./"
 
@@ -110,7 +109,7 @@ def prepare(
 
     from handouts.render.markup import render_markup
 
-    rtl = tr.lang.split("-")[0] in RTL_LANGUAGES
+    rtl = is_rtl(tr.lang)
     clinic = clinic or Clinic()
     markup = render_markup(
         handout, tr, template_dirs(),
@@ -172,7 +171,7 @@ def _build(preps: list[Prepared], styles, paper: str, author: str) -> tuple[byte
 
     parts = []
     for i, prep in enumerate(preps):
-        rtl = prep.lang.split("-")[0] in RTL_LANGUAGES
+        rtl = is_rtl(prep.lang)
         root = parse_markup(prep.markup)
         for url, (count, runs) in prep.qr.items():
             remember_qr(url, count, runs)

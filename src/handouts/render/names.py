@@ -143,10 +143,8 @@ def _merge(runs: list[Run]) -> list[Run]:
 def check_name(field: str, text: str, lang: str, styles: Styles) -> None:
     """Can this name be printed on a ``lang`` handout? A GlyphError naming the field if not
     (nothing is prepared: the source fonts' character maps are enough)."""
+    from handouts.i18n import is_rtl
     from handouts.render.fonts import coverage_for, source_coverage
 
-    from handouts.render import RTL_LANGUAGES
-
     own = styles.family_for(lang)
-    plan(field, clean_name(text), own, coverage_for(own), styles, source_coverage,
-         lang.split("-")[0] in RTL_LANGUAGES)
+    plan(field, clean_name(text), own, coverage_for(own), styles, source_coverage, is_rtl(lang))
