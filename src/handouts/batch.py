@@ -625,57 +625,6 @@ def _make_private(out: Path, say: Callable[[str], None]) -> None:
         f"(mode {stat.S_IMODE(st.st_mode):o}); the handouts in it are readable by you only")
 
 
-# ------------------------------------------------------------------------------ printing
-
-def _lp_tools() -> tuple[str, str]:
-    import shutil
-
-    lp, lpstat = shutil.which("lp"), shutil.which("lpstat")
-    if lp is None or lpstat is None:
-        raise OutputError("cannot print: the 'lp' and 'lpstat' commands (CUPS) are not installed; "
-                          "install CUPS, or leave out --printer and print the --print-file yourself")
-    return lp, lpstat
-
-
-def printer_queues() -> list[str]:
-    """The CUPS queues this computer can print to (``lpstat -e``)."""
-    import subprocess
-
-    _lp, lpstat = _lp_tools()
-    try:
-        proc = subprocess.run([lpstat, "-e"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        raise OutputError("cannot list the printers: 'lpstat -e' did not answer; check that CUPS is running") from None
-    return sorted({line.split()[0] for line in proc.stdout.splitlines() if line.strip()})
-
-
-def check_printer(printer: str) -> None:
-    """``--printer``: a queue that exists, checked before anything is made."""
-    if not re.fullmatch(r"[A-Za-z0-9_.@\-]{1,127}", printer):
-        raise UsageError(f"--printer: '{shown(printer)}' is not a printer name; see 'lpstat -e' for the queues")
-    queues = printer_queues()
-    if printer not in queues:
-        listed = ", ".join(queues) if queues else "none (add one in CUPS first)"
-        raise UsageError(f"--printer: there is no print queue '{printer}'; the queues here are: {listed}")
-
-
-def send_to_printer(path: Path, printer: str) -> str:
-    """Send the print file to a CUPS queue with ``lp``; returns lp's request id line."""
-    import subprocess
-
-    lp, _lpstat = _lp_tools()  # (the queue: see check_printer, called before the handouts are made)
-    try:
-        proc = subprocess.run([lp, "-d", printer, "-t", "handouts", "--", str(path)],
-                              capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        raise OutputError(f"printer '{printer}': 'lp' did not answer; check CUPS, the print file is kept") from None
-    if proc.returncode != 0:
-        reason = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no reason given"]
-        raise OutputError(f"printer '{printer}' refused the print file: {shown(reason[0], 120)}; "
-                          "check the queue with 'lpstat -p', the file is kept")
-    return shown(proc.stdout.strip(), 120)
-
-
 def email_rows(jobs: list[Job], outcome: Outcome, *, config, settings, state: Path, insecure: bool = False,
                resend: bool = False, dry_run: Path | None = None, encrypt: bool = False, say=print):
     """Email every made or up-to-date handout whose row has an address; a report."""

@@ -285,6 +285,7 @@ def batch(
 
     from handouts import batch as _batch
     from handouts.config import load_config
+    from handouts.deliver.printer import check_printer, send_to_printer
 
     from handouts.errors import shown
     from handouts.output import check_file_target
@@ -313,7 +314,7 @@ def batch(
     if print_file is not None and not print_in_out:
         check_file_target(print_file, "--print-file")
     if printer:
-        _batch.check_printer(printer)
+        check_printer(printer)
     opts = _batch.Options(out=out_dir, paper=paper, large_print=large_print, print_date=_parse_date(date),
                           allow_fallback=allow_fallback, require_reviewed=require_reviewed,
                           config=cfg, content_dirs=tuple(p for p in [content] if p),
@@ -359,7 +360,7 @@ def batch(
             if pages:
                 typer.echo(f"print file: {print_file} ({pages} pages)")
                 if printer:
-                    typer.echo(f"sent to {printer}: {_batch.send_to_printer(print_file, printer)}")
+                    typer.echo(f"sent to {printer}: {send_to_printer(print_file, printer)}")
             else:
                 typer.echo("print file: not written (no handout was made)", err=True)
         mailed = None
