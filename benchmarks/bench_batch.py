@@ -96,8 +96,8 @@ def main() -> None:
         sys.path.insert(0, str(HERE))
         from bench_make import handout_json
 
-        from handouts import batch
         from handouts.config import Config
+        from handouts.deliver import batch
         from handouts.personal import personal_from_fields
 
         same = tmp / "same.csv"

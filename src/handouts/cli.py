@@ -283,7 +283,7 @@ def batch(
     """
     import os
 
-    from handouts import batch as _batch
+    from handouts.deliver import batch as _batch
     from handouts.config import load_config
     from handouts.deliver.printer import check_printer, send_to_printer
 
