@@ -171,8 +171,9 @@ def _build(preps: list[Prepared], styles, paper: str, author: str) -> tuple[byte
 
     parts = []
     for i, prep in enumerate(preps):
-        rtl = is_rtl(prep.lang)
         root = parse_markup(prep.markup)
+        # the direction the markup was made with (no need to load CLDR again for a cached handout)
+        rtl = root.get("dir") == "rtl"
         for url, (count, runs) in prep.qr.items():
             remember_qr(url, count, runs)
         family = styles.family_for(prep.lang)
