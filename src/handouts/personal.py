@@ -255,7 +255,7 @@ def format_amount(amount: Decimal, lang: str) -> str:
 
 def template_vars(personal: Personal | None, lang: str) -> dict:
     """What the handout template sees as ``p``: strings and numbers ready to print."""
-    from handouts.render.markup import format_date
+    from handouts.i18n.dates import format_date
 
     if not personal:
         return {"patient": "", "prescriber": "", "dose": None, "schedule": None}

@@ -123,7 +123,7 @@ def template_vars(schedule, lang: str) -> dict:
     from babel import Locale
 
     from handouts.personal import format_amount, plural_count
-    from handouts.render.markup import format_day
+    from handouts.i18n.dates import format_day
 
     locale = Locale.parse(lang.replace("-", "_"))
 
