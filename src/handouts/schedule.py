@@ -6,7 +6,7 @@ steps separated by ``;``, each ``DOSE TIMES [DURATION]``. DOSE and TIMES are wri
 may leave out its duration: it goes on after the schedule's dated steps.
 
 The handout prints each step as a sentence with its dates and a calendar with a box per dose
-per day (see the template and :mod:`handouts.render.calendar`).
+per day (see the template, and ``Builder.el_calendar`` in :mod:`handouts.render.layout`).
 """
 
 from __future__ import annotations
