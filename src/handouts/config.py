@@ -281,7 +281,7 @@ def locale_territory(locale: str | None) -> tuple[str | None, bool]:
     try:
         from babel import Locale
 
-        return Locale.parse(parts[0]).territory or _likely_territory(parts[0]), False
+        return Locale.parse(parts[0]).territory or likely_territory(parts[0]), False
     except (ValueError, LookupError):
         return None, False
 
@@ -291,7 +291,7 @@ def machine_territory(environ: dict[str, str] | None = None) -> str | None:
     return locale_territory(paper_locale(environ))[0]
 
 
-def _likely_territory(language: str) -> str | None:
+def likely_territory(language: str) -> str | None:
     from babel.core import get_global
 
     likely = get_global("likely_subtags").get(language)

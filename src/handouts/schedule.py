@@ -194,13 +194,13 @@ def template_vars(schedule, lang: str) -> dict:
 def _week_locale(locale):
     from babel import Locale
 
-    from handouts.config import _likely_territory
+    from handouts.config import likely_territory
 
     if locale.territory:
         return locale
     from babel.core import UnknownLocaleError
 
-    territory = _likely_territory(locale.language)
+    territory = likely_territory(locale.language)
     try:
         return Locale(locale.language, territory=territory, script=locale.script) if territory else locale
     except UnknownLocaleError:

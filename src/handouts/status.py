@@ -20,14 +20,17 @@ class Status:
     reviewed: bool
     error: str | None = None
 
+    def counts(self) -> str:
+        """"3 missing, 1 stale" (the kinds there are)."""
+        return ", ".join(f"{n} {k}" for k, n in (("missing", self.missing), ("stale", self.stale)) if n)
+
     def describe(self) -> str:
         if self.error:
             return f"error: {self.error}"
         if self.lang == i18n.SOURCE_LANGUAGE:
             return "source (English)"
         if self.missing or self.stale:
-            bits = [f"{n} {k}" for k, n in (("missing", self.missing), ("stale", self.stale)) if n]
-            state = f"incomplete ({', '.join(bits)})"
+            state = f"incomplete ({self.counts()})"
         else:
             state = "complete"
         return f"{state}, {'reviewed' if self.reviewed else 'not reviewed'}"
@@ -90,8 +93,7 @@ def _summary(statuses: list[Status]) -> str:
     if statuses[0].lang == i18n.SOURCE_LANGUAGE:
         return "source (English)"
     errors = [f"{s.drug}: {s.describe()}" for s in statuses if s.error]
-    incomplete = [f"{s.drug} ({s.describe().split(' (', 1)[1].split(')')[0]})"
-                  for s in statuses if not s.error and (s.missing or s.stale)]
+    incomplete = [f"{s.drug} ({s.counts()})" for s in statuses if not s.error and (s.missing or s.stale)]
     reviewed = all(s.reviewed for s in statuses if not s.error)
     review = "reviewed" if reviewed else "not reviewed"
     if errors:

@@ -447,28 +447,15 @@ class Builder:
     def el_p(self, el):
         if el.get("icon"):
             style = self.ps["body"]
-            with self._narrower(style.leading * 1.25 * 1.3):
-                para = self.P(self.inline(el), style)
-            return [self._beside(el.get("icon"), para, style)]
+            return [self._beside(el.get("icon"), el, style, style.leading * 1.25)]
         return [self.P(self.inline(el), self.ps["body"])]
 
-    def _beside(self, kind: str, para: Flowable, style: ParagraphStyle, size: float | None = None) -> Flowable:
-        """A paragraph with a drawing beside it (at its start), that says the same thing."""
-        if kind not in ICONS:
-            raise TemplateError(f"unknown icon '{kind}'; known: {', '.join(ICONS)}")
-        size = size or style.leading * 1.25
-        key = f"icon_{kind}" if f"icon_{kind}" in self.colors else "heading"
-        icon = Icon(kind, size, self.colors[key])
+    def _beside(self, kind: str, el: ET.Element, style: ParagraphStyle, size: float) -> Flowable:
+        """An element's words with a drawing beside them (at their start) that says the same thing."""
         gap = size * 0.3
-        cells = [[icon, para]] if not self.rtl else [[para, icon]]
-        widths = [size + gap, None] if not self.rtl else [None, size + gap]
-        table = Table(cells, colWidths=widths)
-        table.setStyle(self._table_style([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("ALIGN", (-1, 0), (-1, 0), "RIGHT" if self.rtl else "LEFT"),  # the gap toward the words
-            ("BOTTOMPADDING", (0, 0), (-1, -1), style.spaceAfter + 1),
-        ]))
-        return table
+        with self._narrower(size + gap):  # the words in the width left to them
+            para = self.P(self.inline(el), style)
+        return self._icon_row(kind, para, size, gap, valign="TOP", bottom=style.spaceAfter + 1)
 
     def el_ul(self, el):
         items = []
@@ -535,10 +522,7 @@ class Builder:
         if icon:
             # an item with a drawing (a dosing syringe...): the drawing in the bullet's place
             style = self.ps["body"]
-            size = self.sizes["bullet_indent"] + style.leading
-            with self._narrower(size * 1.3):
-                para = self.P(self.inline(el), style)
-            return self._beside(icon, para, style, size=size)
+            return self._beside(icon, el, style, self.sizes["bullet_indent"] + style.leading)
         return self.P(self.inline(el), self.ps["bullet"], bulletText="\u2022")
 
     def el_li(self, el):
@@ -668,35 +652,25 @@ class Builder:
             if step.tag != "step":
                 raise TemplateError(f"<steps> may only hold <step>, not <{step.tag}>")
             mark = StepMark(step.get("n", ""), size, self.colors["dose_mark"], self.fonts.bold)
+            cells, widths = [mark], [size + 6]
             picture = step.get("icon")
             if picture:
                 # a numbered step with its picture (naloxone: what to do, one action each)
                 if picture not in ICONS:
                     raise TemplateError(f"unknown picture '{picture}'; known: {', '.join(ICONS)}")
                 side = self.sizes["step_picture"]
-                drawing = Icon(picture, side, self.colors.get(f"icon_{picture}", self.colors["heading"]))
-                with self._narrower(size + side + 14):
-                    para = self.P(self.inline(step), style)
-                cells, widths = [[mark, drawing, para]], [size + 4, side + 10, None]
-                if self.rtl:
-                    cells, widths = [[para, drawing, mark]], [None, side + 10, size + 4]
-                table = Table(cells, colWidths=widths)
-                table.setStyle(self._table_style([
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-                ]))
-                out.append(table)
-                continue
-            with self._narrower(size + 6):
-                para = self.P(self.inline(step), style)
-            cells, widths = [[mark, para]], [size + 6, None]
+                cells.append(Icon(picture, side, self.colors.get(f"icon_{picture}", self.colors["heading"])))
+                widths.append(side + 10)
+            with self._narrower(sum(widths)):
+                cells.append(self.P(self.inline(step), style))
+            widths.append(None)
             if self.rtl:
-                cells, widths = [[para, mark]], [None, size + 6]
-            table = Table(cells, colWidths=widths)
+                cells, widths = cells[::-1], widths[::-1]
+            table = Table([cells], colWidths=widths)
             table.setStyle(self._table_style([
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (-1, 0), (-1, 0), "RIGHT" if self.rtl else "LEFT"),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("ALIGN", (-1, 0), (-1, 0), "RIGHT" if self.rtl else "LEFT"),  # the number at the line's start
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6 if picture else 3),
             ]))
             out.append(table)
         return out
@@ -908,22 +882,30 @@ class Builder:
         return TableStyle(base + list(extra))
 
     def _with_icon(self, kind: str, content: list[Flowable], style: ParagraphStyle, color: str | None = None):
+        """A heading beside its icon, kept with what follows it."""
+        size = max(self.sizes["icon"], style.leading)
+        table = self._icon_row(kind, content, size, size * 0.35, valign="MIDDLE", top=style.spaceBefore,
+                               bottom=style.spaceAfter + 1, color=color)
+        table.keepWithNext = 1
+        return table
+
+    def _icon_row(self, kind: str, content, size: float, gap: float, *, valign: str, top: float = 0,
+                  bottom: float = 0, color: str | None = None) -> Table:
+        """A drawing and the words it stands beside, the drawing at the start of the line (the
+        right in a right-to-left handout)."""
         if kind not in ICONS:
             raise TemplateError(f"unknown icon '{kind}'; known: {', '.join(ICONS)}")
-        size = max(self.sizes["icon"], style.leading)
         key = color or (f"icon_{kind}" if f"icon_{kind}" in self.colors else "heading")
         icon = Icon(kind, size, self.colors[key])
-        gap = size * 0.35
         cells = [[icon, content]] if not self.rtl else [[content, icon]]
         widths = [size + gap, None] if not self.rtl else [None, size + gap]
         table = Table(cells, colWidths=widths)
         table.setStyle(self._table_style([
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("ALIGN", (-1, 0), (-1, 0), "RIGHT" if self.rtl else "LEFT"),
-            ("TOPPADDING", (0, 0), (-1, -1), style.spaceBefore),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), style.spaceAfter + 1),
+            ("VALIGN", (0, 0), (-1, -1), valign),
+            ("ALIGN", (-1, 0), (-1, 0), "RIGHT" if self.rtl else "LEFT"),  # the gap toward the words
+            ("TOPPADDING", (0, 0), (-1, -1), top),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), bottom),
         ]))
-        table.keepWithNext = 1
         return table
 
     def _box_inset(self) -> float:
