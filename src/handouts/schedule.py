@@ -69,7 +69,8 @@ def parse_schedule(value: str) -> tuple[Step, ...]:
         if not words:
             raise fail(f"step {n} is empty; write DOSE TIMES DURATION, e.g. 2 1 2w")
         if len(words) not in (2, 3):
-            raise fail(f"step {n}: has {len(words)} parts; write DOSE TIMES DURATION, e.g. 2 1 2w "
+            parts = f"{len(words)} part{'' if len(words) == 1 else 's'}"
+            raise fail(f"step {n}: has {parts}; write DOSE TIMES DURATION, e.g. 2 1 2w "
                        "or 1 morning,bedtime 10d")
         try:
             amount = parse_amount(words[0])
