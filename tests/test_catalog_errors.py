@@ -72,7 +72,7 @@ def test_a_bare_percent_in_a_translation_is_printed_as_written(cli, tmp_path):
 # ------------------------------------------------------------------------------ the template's callables
 
 def _render(source: str, lang: str = "en", catalog: str | None = None, tmp_path=None, **variables) -> str:
-    from handouts.i18n.catalog import translator_for
+    from handouts.i18n.catalog import Lookups, translator_for
     from handouts.render import template_dirs
     from handouts.render.markup import environment
 
@@ -85,7 +85,7 @@ def _render(source: str, lang: str = "en", catalog: str | None = None, tmp_path=
             '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n' + catalog, encoding="utf-8")
         dirs = [tmp_path / "locales"]
     tr = translator_for(lang, dirs, allow_fallback=True)
-    return environment(template_dirs()).from_string(source).render(_translator=tr, **variables)
+    return environment(template_dirs()).from_string(source).render(_translator=Lookups(tr), **variables)
 
 
 def test_english_with_a_double_percent_prints_one():

@@ -337,7 +337,7 @@ def test_the_message_goes_out_byte_for_byte_as_smtplib_send_message_sends_it(tmp
     from email.message import EmailMessage
 
     from handouts.config import EmailSettings
-    from handouts.mail import Relay
+    from handouts.deliver.mail import Relay
 
     msg = EmailMessage()
     msg["From"] = "Clínica Río <handouts@riverside.example>"

@@ -115,8 +115,8 @@ def run(*, drugs: list[str] | None = None, langs: list[str] | None = None, confi
     from handouts.locate import available_drugs
 
     config = config or Config()
-    base = Request(drug="x", lang="en", config=config, content_dirs=content_dirs, locales_dirs=locales_dirs)
-    drug_dirs, catalog_dirs = resolve_dirs(base)
+    base = Request(drug="", lang="en", config=config, content_dirs=content_dirs, locales_dirs=locales_dirs)
+    drug_dirs, catalog_dirs = resolve_dirs(config, content_dirs, locales_dirs)
     all_drugs = available_drugs(drug_dirs)
     all_langs = i18n.available_languages(catalog_dirs)
     if drugs:  # asked for by name: a generic or brand name, or an error that says which exist
@@ -267,8 +267,7 @@ def _translation(report: Report, lang: str, catalog_dirs: list[Path], monos: dic
         except CatalogError as err:  # reported above
             _report_broken(report, "translation", lang, err)
             break
-        localize(mono, tr)
-        for p in tr.problems:
+        for p in localize(mono, tr).problems:
             report.add("translation", "error", display_path(paths[0]) if paths else lang,
                        f"{p.kind} translation for {drug}: {p.field}",
                        "translate it in the catalog", drug, lang)
@@ -448,7 +447,7 @@ def _structure(report: Report, drug: str, mono, doc, today: _dt.date, base, drug
     try:
         root = parse_markup(handout_markup(_replace(base, drug=drug, lang="en")).markup)
     except Exception as err:  # noqa: BLE001 (reported, not hidden)
-        report.add("structure", "error", where, f"the handout cannot be prepared: {err}", "see the error", drug)
+        report.add("structure", "error", where, f"the handout cannot be made: {err}", "see the error", drug)
         return
     body = [el.tag for el in root if el.tag not in ("footer", "letterhead", "title", "subtitle", "meta", "notice")]
     if not body or body[0] != "warning":

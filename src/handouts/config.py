@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from handouts.errors import ConfigError, unsafe_char
+from handouts.errors import ConfigError, UsageError, shown, unsafe_char
 
 CONFIG_NAME = "handouts.toml"
 PAPERS = ("letter", "a4")
@@ -107,10 +107,21 @@ def _emergency_number(value: Any) -> str:
     return _phone_number(value, optional=False)
 
 
-def _paper(value: Any) -> str:
+def parse_paper(value: str | None, where: str = "--paper") -> str | None:
+    """A paper as someone wrote it (any case) -> "letter" or "a4"; None stays None. The one
+    check of a paper's name: the command line, the config, a CSV row and the web page use it."""
+    if value is None:
+        return None
     if not isinstance(value, str) or value.lower() not in PAPERS:
-        raise TypeError('"letter" or "a4"')
+        raise UsageError(f"{where}: unknown paper '{shown(str(value))}'; use letter or a4")
     return value.lower()
+
+
+def _paper(value: Any) -> str:
+    try:
+        return parse_paper(value, "paper")
+    except UsageError:
+        raise TypeError('"letter" or "a4"') from None
 
 
 def _bool(value: Any) -> bool:

@@ -255,7 +255,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-class _Checker:
+class _SchemaChecker:
     def __init__(self, where: str, doc: _Doc):
         self.where = where
         self.lines = doc.lines
@@ -362,7 +362,7 @@ def _join(path: str, key: Any) -> str:
 
 
 def check_monograph(doc: _Doc, where: str, path: Path, expected_drug: str) -> Monograph:
-    c = _Checker(where, doc)
+    c = _SchemaChecker(where, doc)
     data = c.mapping(doc.data, "", TOP_LEVEL_KEYS, OPTIONAL_KEYS)
     if data is None:
         raise ContentError(c.errors[0][1])

@@ -65,15 +65,12 @@ def _cached_make(args: list[str]) -> bool:
     if opts is None:
         return False
     try:
-        from handouts.config import load_config
+        from handouts.config import load_config, parse_paper
         from handouts.handout import Request, cached_handout
         from handouts.output import made_message, output_path, write_atomic
 
-        paper = opts.get("paper")
-        if paper is not None and paper.lower() not in ("letter", "a4"):
-            return False
         req = Request(
-            drug=opts["drug"], lang=opts.get("lang", "en"), paper=paper,
+            drug=opts["drug"], lang=opts.get("lang", "en"), paper=parse_paper(opts.get("paper")),
             large_print=opts.get("large_print", False),
             print_date=_dt.date.fromisoformat(opts["date"]) if "date" in opts else None,
             allow_fallback=opts.get("allow_fallback", False),

@@ -10,10 +10,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from handouts import i18n
-from handouts.config import Config
-from handouts.errors import UsageError, shown
-from handouts.locate import content_dirs, find_monograph, resolve_drug
+from handouts import i18n, markupcache, pdfcache
+from handouts.config import Config, locale_territory, paper_for, paper_locale, parse_paper
+from handouts.errors import PageOverflowError, TranslationError, UsageError, shown
+from handouts.keys import Inputs
+from handouts.locate import content_dirs, display_path, find_monograph, resolve_drug
+from handouts.resources import templates_dir
+
+# Jinja2, Babel's catalogs and ReportLab are imported inside the functions that use them:
+# a handout found in the PDF cache (the quick ``make`` path) never loads them.
 
 if TYPE_CHECKING:
     from handouts.personal import Personal
@@ -48,9 +53,12 @@ class Result:
     notes: tuple[str, ...] = ()
 
 
-def resolve_dirs(req: Request) -> tuple[list[Path], list[Path]]:
-    content_extra = [*req.content_dirs, *([req.config.content] if req.config.content else [])]
-    locales_extra = [*req.locales_dirs, *([req.config.locales] if req.config.locales else [])]
+def resolve_dirs(config: Config, content: tuple[Path, ...] = (), locales: tuple[Path, ...] = ()
+                 ) -> tuple[list[Path], list[Path]]:
+    """The drug folders and the catalog folders: the given ones, the config's, then the shipped
+    ones; a given folder that is missing is an error naming its option."""
+    content_extra = [*content, *([config.content] if config.content else [])]
+    locales_extra = [*locales, *([config.locales] if config.locales else [])]
     for option, folders in (("--content", content_extra), ("--locales", locales_extra)):
         for d in folders:
             if d.exists() and not d.is_dir():
@@ -61,22 +69,15 @@ def resolve_dirs(req: Request) -> tuple[list[Path], list[Path]]:
     return content_dirs(content_extra), i18n.locales_dirs(locales_extra)
 
 
-def resolve_paper(req: Request) -> str:
-    """The request's paper: --paper, else the clinic's config, else the machine's locale."""
-    return paper_choice(req)[0]
-
-
-def paper_choice(req: Request, environ: dict[str, str] | None = None) -> tuple[str, str | None]:
-    """(paper, note): the note says why, when the paper comes from a machine locale that names
-    no country (``LANG=C.UTF-8``, unset): "paper: A4 (the machine's locale C.UTF-8 names no
-    country); set paper = ..." -- shown once per command on standard error. None otherwise."""
-    from handouts.config import locale_territory, paper_for, paper_locale
-
-    chosen = req.paper or req.config.paper
+def paper_choice(paper: str | None, config: Config, environ: dict[str, str] | None = None
+                 ) -> tuple[str, str | None]:
+    """(paper, note): the paper asked for, else the clinic's config, else the machine's locale.
+    The note says why, when the paper comes from a machine locale that names no country
+    (``LANG=C.UTF-8``, unset): "paper: A4 (the machine's locale C.UTF-8 names no country); set
+    paper = ..." -- shown once per command on standard error. None otherwise."""
+    chosen = parse_paper(paper, "paper") or config.paper
     if chosen:
-        if chosen.lower() not in ("letter", "a4"):
-            raise UsageError(f"unknown paper '{shown(chosen)}'; use letter or a4")
-        return chosen.lower(), None
+        return chosen, None
     locale = paper_locale(environ)
     territory, named = locale_territory(locale)
     paper = paper_for(territory)
@@ -95,9 +96,7 @@ def paper_choice(req: Request, environ: dict[str, str] | None = None) -> tuple[s
 
 def check_reviewed(lang: str, catalog_dirs: list[Path]) -> None:
     """--require-reviewed: every catalog of the language must be marked reviewed."""
-    from handouts.errors import TranslationError
-    from handouts.i18n.catalog import load_catalog
-    from handouts.locate import display_path
+    from handouts.i18n.catalog import load_catalog  # (Babel: only when a clinic asks for this)
 
     if lang == i18n.SOURCE_LANGUAGE:
         return
@@ -119,27 +118,33 @@ def check_reviewed(lang: str, catalog_dirs: list[Path]) -> None:
             )
 
 
-def _prepared(req: Request, lang: str, path: Path, catalog_dirs: list[Path], english_follows: bool = False):
-    from handouts import prepare as _prepare
-    from handouts.render import prepare, template_dirs
+def _catalogs(lang: str, catalog_dirs: list[Path]) -> list[Path]:
+    return [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, catalog_dirs)
 
-    catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, catalog_dirs)
+
+def _markup(req: Request, lang: str, path: Path, catalog_dirs: list[Path], english_follows: bool = False):
+    """The localized markup of the handout (from the markup cache, unless it is personal)."""
+    # loaded on a cache miss only: content (YAML), catalogs (Babel), templates (Jinja2)
+    from handouts.content import load_monograph
+    from handouts.i18n.catalog import translator_for
+    from handouts.i18n.localize import localize
+    from handouts.render import HandoutMarkup, markup_for, template_dirs
+
     # a personalized handout is never cached on disk: patient data stays out of the cache
-    personal = req.personal
-    key = None if personal else _prepare.cache_key(req, lang, path, catalogs, template_dirs(), english_follows)
-    prepared = _prepare.load(key) if key else None
-    if prepared is None:
-        from handouts.content import load_monograph
-        from handouts.i18n.catalog import translator_for
-        from handouts.i18n.localize import localize
-
+    key = None if req.personal else markupcache.key(
+        drug=req.drug, lang=lang, allow_fallback=req.allow_fallback, print_date=req.print_date,
+        clinic=req.config.clinic.as_template_vars(), english_follows=english_follows,
+        content_file=path, catalogs=_catalogs(lang, catalog_dirs), templates=template_dirs())
+    stored = markupcache.load(key) if key else None
+    localized = HandoutMarkup.from_fields(stored) if stored else None
+    if localized is None:
         mono = load_monograph(path, req.drug)
         tr = translator_for(lang, catalog_dirs, req.allow_fallback)
-        prepared = prepare(localize(mono, tr), tr, clinic=req.config.clinic, print_date=req.print_date,
-                           english_follows=english_follows, personal=personal)
+        localized = markup_for(localize(mono, tr), tr, clinic=req.config.clinic, print_date=req.print_date,
+                               english_follows=english_follows, personal=req.personal)
         if key:
-            _prepare.store(key, prepared)
-    return prepared
+            markupcache.store(key, localized._asdict())
+    return localized
 
 
 @dataclass(frozen=True)
@@ -156,24 +161,24 @@ class _Resolved:
 
 
 def _resolve(req: Request) -> _Resolved:
-    drug_dirs, catalog_dirs = resolve_dirs(req)
+    drug_dirs, catalog_dirs = resolve_dirs(req.config, req.content_dirs, req.locales_dirs)
     drug, drug_note = resolve_drug(req.drug, drug_dirs)
     path = find_monograph(drug, drug_dirs)
     lang = i18n.negotiate_language(req.lang, catalog_dirs)
     req = replace(req, drug=drug, lang=lang)
-    paper, paper_note = paper_choice(req)
+    paper, paper_note = paper_choice(req.paper, req.config)
     if req.require_reviewed or req.config.require_reviewed:
         check_reviewed(lang, catalog_dirs)
     bilingual = req.bilingual and lang != i18n.SOURCE_LANGUAGE
     suffix = f"-{lang}-{i18n.SOURCE_LANGUAGE}" if bilingual else f"-{lang}"
     cache_key = None
-    from handouts import pdfcache
-
     if not req.personal and pdfcache.enabled():
-        from handouts.resources import templates_dir
-
-        catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, catalog_dirs)
-        cache_key = pdfcache.key(req, lang, paper, path, catalogs, templates_dir())
+        cfg = req.config
+        cache_key = pdfcache.key(
+            drug=drug, lang=lang, paper=paper, large_print=req.large_print, allow_fallback=req.allow_fallback,
+            bilingual=req.bilingual, print_date=req.print_date, clinic=cfg.clinic.as_template_vars(),
+            logo=cfg.clinic.logo, content_file=path, catalogs=_catalogs(lang, catalog_dirs),
+            templates=templates_dir())
     notes = tuple(n for n in (drug_note, paper_note) if n)
     return _Resolved(req, path, lang, paper, catalog_dirs, bilingual, f"{drug}{suffix}.pdf", cache_key, notes)
 
@@ -181,8 +186,6 @@ def _resolve(req: Request) -> _Resolved:
 def _from_cache(req: Request, r: _Resolved) -> Result | None:
     if r.cache_key is None:
         return None
-    from handouts import pdfcache
-
     hit = pdfcache.load(r.cache_key)
     if hit is None:
         return None
@@ -209,35 +212,79 @@ def make_handout(req: Request) -> Result:
     lang, paper, path, catalog_dirs, bilingual, filename, cache_key = (
         r.lang, r.paper, r.path, r.catalog_dirs, r.bilingual, r.filename, r.cache_key)
 
-    from handouts.render import render_pdf
-    prepared = _prepared(req, lang, path, catalog_dirs, english_follows=bilingual)
-    parts = [prepared]
-    if bilingual:
-        parts.append(_prepared(req, i18n.SOURCE_LANGUAGE, path, catalog_dirs))
-    from handouts.errors import PageOverflowError
+    from handouts.render import render_pdf  # ReportLab: not on the cached path
 
+    localized = _markup(req, lang, path, catalog_dirs, english_follows=bilingual)
+    parts = [localized]
+    if bilingual:
+        parts.append(_markup(req, i18n.SOURCE_LANGUAGE, path, catalog_dirs))
     try:
         pdf = render_pdf(parts, paper=paper, large_print=req.large_print,
                          author=req.config.clinic.name or "handouts", fit=bool(req.personal))
     except PageOverflowError as err:
         raise PageOverflowError(f"the {req.drug} handout in '{lang}' cannot be laid out: {err.message}") from None
     if cache_key is not None:
-        from handouts import pdfcache
-
-        pdfcache.store(cache_key, pdf, prepared.fallbacks, prepared.unreviewed)
+        pdfcache.store(cache_key, pdf, localized.fallbacks, localized.unreviewed)
     return Result(
         pdf=pdf,
         drug=req.drug,
         lang=lang,
         paper=paper,
         filename=filename,
-        fallback_count=prepared.fallbacks,
-        unreviewed=prepared.unreviewed,
+        fallback_count=localized.fallbacks,
+        unreviewed=localized.unreviewed,
         notes=r.notes,
     )
 
 
 def handout_markup(req: Request):
-    """The patient's handout as prepared markup (for the email's HTML part)."""
+    """The patient's handout as localized markup (for the email's HTML part)."""
     r = _resolve(req)
-    return _prepared(r.request, r.lang, r.path, r.catalog_dirs)
+    return _markup(r.request, r.lang, r.path, r.catalog_dirs)
+
+
+def email_texts(req: Request, *, encrypted: bool = False):
+    """The email's subject and bodies in the patient's language, the HTML part with the
+    handout's whole text (a :class:`handouts.render.email.EmailTexts`)."""
+    from handouts.i18n.catalog import translator_for
+    from handouts.render import template_dirs
+    from handouts.render.email import email_texts as _email_texts
+
+    r = _resolve(req)
+    localized = _markup(r.request, r.lang, r.path, r.catalog_dirs)
+    tr = translator_for(r.lang, r.catalog_dirs, req.allow_fallback)
+    patient = req.personal.patient if req.personal else ""
+    return _email_texts(localized.markup, tr, template_dirs(), clinic=req.config.clinic.as_template_vars(),
+                        patient=patient or "", encrypted=encrypted, fallback_drug=r.request.drug)
+
+
+def check_names(lang: str, personal: "Personal | None") -> None:
+    """A patient's or prescriber's name that no font can print (an emoji) is a
+    :class:`GlyphError` naming the field, before anything is made; a name in another script
+    than the handout's is printed in another font."""
+    from handouts.render import styles_path
+    from handouts.render.names import check_name
+    from handouts.render.styles import load_styles
+
+    for fieldname in ("patient", "prescriber"):
+        value = getattr(personal, fieldname, None) if personal else None
+        if value:
+            check_name(fieldname, value, lang, load_styles(styles_path()))
+
+
+def content_key(drug: str, lang: str, path: Path, catalog_dirs: list[Path], *, allow_fallback: bool,
+                print_date: _dt.date | None, config: Config) -> str:
+    """The hash of a generic handout's inputs (content file, catalogs, templates, styles,
+    options): with a row's own values, the key of the batch ledger."""
+    markup_key = markupcache.key(
+        drug=drug, lang=lang, allow_fallback=allow_fallback, print_date=print_date,
+        clinic=config.clinic.as_template_vars(), english_follows=False, content_file=path,
+        catalogs=_catalogs(lang, catalog_dirs), templates=(templates_dir(),))
+    return Inputs().add("prepared", markup_key).add("styles", (templates_dir() / "styles.toml").read_bytes()).hexdigest()
+
+
+def warm_up() -> None:
+    """Load what making a handout needs (ReportLab, the layout, the PDF writer): a batch's
+    worker does it once, before its first row."""
+    import handouts.render.layout  # noqa: F401
+    import handouts.render.pdf  # noqa: F401

@@ -1,6 +1,6 @@
 """The one input hash: a key for whatever is made from a handout's inputs.
 
-The prepared-markup cache, the PDF cache and the batch ledger each key an entry by what it
+The localized-markup cache, the PDF cache and the batch ledger each key an entry by what it
 was made from; all three build that key here, from plain values (never a request object),
 so the three cannot drift apart. Each part is labelled and length-prefixed: no two different
 inputs give the same bytes to hash.

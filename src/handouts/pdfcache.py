@@ -10,13 +10,20 @@ dose) are never stored: patient data stays out of the cache folder.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
+import os
+import re
+import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from handouts.handout import Request
+from handouts import __version__
+from handouts.cache import cache_dir
+from handouts.errors import OutputError
+from handouts.keys import Inputs, handout_inputs
+from handouts.output import write_atomic
 
 #: packages whose version can change the bytes of a PDF
 _DRAWING_PACKAGES = ("reportlab", "rl_accel", "jinja2", "babel", "fonttools", "uharfbuzz", "python-bidi",
@@ -28,10 +35,6 @@ _DRAWING_PACKAGES = ("reportlab", "rl_accel", "jinja2", "babel", "fonttools", "u
 def _package_versions() -> str:
     """The installed versions, from the names of the packages' metadata folders (fast: no
     importlib.metadata, which scans every distribution)."""
-    import os
-    import re
-    import sys
-
     wanted = {re.sub(r"[-_.]+", "_", n).lower(): n for n in _DRAWING_PACKAGES}
     found: dict[str, str] = {}
     for folder in sys.path:
@@ -52,8 +55,6 @@ def _package_versions() -> str:
 def _code_stamp() -> str:
     """The package's own code (path, size, mtime of each module): a changed layout within the
     same version (a development install) is another key."""
-    import os
-
     root = Path(__file__).resolve().parent
     parts = []
     for folder, _dirs, files in sorted(os.walk(root)):
@@ -61,23 +62,18 @@ def _code_stamp() -> str:
             if name.endswith(".py"):
                 st = os.stat(os.path.join(folder, name))
                 parts.append(f"{os.path.relpath(os.path.join(folder, name), root)}:{st.st_size}:{st.st_mtime_ns}")
-    from handouts.keys import Inputs
-
     return Inputs().add("modules", "\n".join(parts)).hexdigest()
 
 
-def key(req: "Request", lang: str, paper: str, content_file: Path, catalogs: list[Path],
-        templates: Path) -> str:
-    from handouts import __version__
-    from handouts.keys import handout_inputs
-
-    cfg = req.config
-    logo = getattr(cfg.clinic, "logo", None)
+def key(*, drug: str, lang: str, paper: str, large_print: bool, allow_fallback: bool, bilingual: bool,
+        print_date: _dt.date | None, clinic: dict[str, Any], logo: Path | None, content_file: Path,
+        catalogs: list[Path], templates: Path) -> str:
+    """The hash of every input of a made handout (``clinic``: the clinic's template variables;
+    ``templates``: the templates folder, styles.toml included)."""
     inputs = handout_inputs(
         version=__version__,
-        options=[req.drug, lang, paper, req.large_print, req.allow_fallback, req.bilingual,
-                 req.print_date.isoformat() if req.print_date else None,
-                 cfg.clinic.as_template_vars(), str(logo) if logo else None],
+        options=[drug, lang, paper, large_print, allow_fallback, bilingual,
+                 print_date.isoformat() if print_date else None, clinic, str(logo) if logo else None],
         content_file=content_file, catalogs=catalogs,
         templates=[path for path in templates.iterdir() if path.is_file()],  # styles.toml too
     )
@@ -91,16 +87,10 @@ def key(req: "Request", lang: str, paper: str, content_file: Path, catalogs: lis
 
 
 def enabled() -> bool:
-    import os
-
     return os.environ.get("HANDOUTS_PDF_CACHE") != "off" and os.environ.get("HANDOUTS_CACHE_DIR") != "off"
 
 
 def _folder() -> Path | None:
-    import os
-
-    from handouts.cache import cache_dir
-
     if os.environ.get("HANDOUTS_PDF_CACHE") == "off":  # benchmarks measure real builds
         return None
     return cache_dir("pdf")
@@ -124,9 +114,6 @@ def load(k: str) -> tuple[bytes, int, bool] | None:
 
 
 def store(k: str, pdf: bytes, fallbacks: int, unreviewed: bool) -> None:
-    from handouts.errors import OutputError
-    from handouts.output import write_atomic
-
     folder = _folder()
     if folder is None:
         return

@@ -46,11 +46,11 @@ def drug_language_status(drug: str, lang: str, content_dirs: list[Path], locales
         mono = _content.load_monograph(_content.find_monograph(drug, content_dirs), drug)
         tr = translator_for(lang, locales_dirs, allow_fallback=True)
         handout = localize(mono, tr)
-        render_markup(handout, tr, template_dirs())
+        problems = render_markup(handout, tr, template_dirs()).problems
     except HandoutsError as err:
         return Status(drug, lang, 0, 0, False, err.message)
-    missing = sum(p.kind == "missing" for p in tr.problems)
-    stale = sum(p.kind == "stale" for p in tr.problems)
+    missing = sum(p.kind == "missing" for p in problems)
+    stale = sum(p.kind == "stale" for p in problems)
     reviewed = bool(tr.review and tr.review.reviewed)
     return Status(drug, lang, missing, stale, reviewed)
 
@@ -59,11 +59,9 @@ def translation_status(config: Config, content: tuple[Path, ...], locales: tuple
     """The drugs with their brand names, then one line per language: complete for every drug
     (reviewed or not), or which drugs are incomplete and how (a table of every drug would be
     too wide to read with the whole formulary)."""
-    from handouts.handout import Request, resolve_dirs
+    from handouts.handout import resolve_dirs
 
-    content_dirs, locales_dirs = resolve_dirs(
-        Request(drug="", lang="", config=config, content_dirs=content, locales_dirs=locales)
-    )
+    content_dirs, locales_dirs = resolve_dirs(config, content, locales)
     drugs = _content.available_drugs(content_dirs)
     langs = i18n.available_languages(locales_dirs)
     lines = ["drugs (brand names):"]

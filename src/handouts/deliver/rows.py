@@ -19,9 +19,22 @@ from pathlib import Path
 from typing import Iterable
 
 from handouts import i18n
-from handouts.errors import HandoutsError, UsageError, shown
+from handouts.config import Config, parse_paper
+from handouts.deliver.mail.addresses import AddressError, check_address
+from handouts.errors import GlyphError, HandoutsError, TranslationError, UsageError, shown
+from handouts.handout import (
+    Request,
+    check_names,
+    check_reviewed,
+    content_key,
+    handout_markup,
+    paper_choice,
+    resolve_dirs,
+)
+from handouts.keys import Inputs
+from handouts.locate import find_monograph, resolve_drug
 from handouts.personal import FIELDS as PERSONAL_FIELDS
-from handouts.personal import FieldError, Personal, personal_from_fields
+from handouts.personal import FieldError, personal_from_fields
 
 #: the CSV's columns (README, "Batch printing"); only drug and lang are required
 COLUMNS = ("drug", "lang", "paper", "large_print", *PERSONAL_FIELDS, "email", "pdf_password")
@@ -46,7 +59,7 @@ class Row:
 @dataclass(frozen=True)
 class Job:
     row: int
-    request: object  # handouts.handout.Request
+    request: Request
     lang: str
     filename: str
     key: str
@@ -157,23 +170,19 @@ class Options:
     print_date: _dt.date | None = None
     allow_fallback: bool = False
     require_reviewed: bool = False
-    config: object = None  # handouts.config.Config
+    config: Config = field(default_factory=Config)
     content_dirs: tuple[Path, ...] = ()
     locales_dirs: tuple[Path, ...] = ()
     email: bool = False  # rows with an address are emailed: check the address
     encrypt: bool = False  # ... and each needs a pdf_password
 
 
-class _Checker:
+class _RowChecker:
     """Checks rows; what is the same for many rows (a drug, a language) is looked up once."""
 
     def __init__(self, opts: Options):
-        from handouts.handout import Request, resolve_dirs
-
         self.opts = opts
-        base = Request(drug="x", lang="en", config=opts.config, content_dirs=opts.content_dirs,
-                       locales_dirs=opts.locales_dirs)
-        self.drug_dirs, self.catalog_dirs = resolve_dirs(base)
+        self.drug_dirs, self.catalog_dirs = resolve_dirs(opts.config, opts.content_dirs, opts.locales_dirs)
         self._lang: dict[str, str | Exception] = {}
         self._drug: dict[str, str | Exception] = {}
         self._base_key: dict[tuple, str] = {}
@@ -195,8 +204,6 @@ class _Checker:
         return found
 
     def drug(self, value: str) -> str:
-        from handouts.locate import resolve_drug
-
         if value not in self._drug:
             try:
                 self._drug[value] = resolve_drug(value, self.drug_dirs, echo=False)[0]
@@ -208,9 +215,6 @@ class _Checker:
         return found
 
     def check(self, row: Row) -> Job:
-        from handouts.handout import Request
-        from handouts.locate import find_monograph
-
         c = row.cells
         if c.get("__extra__"):
             raise _RowError("more cells than columns; check for a stray delimiter in that row")
@@ -220,9 +224,10 @@ class _Checker:
         if not c.get("lang"):
             raise _RowError("lang: missing; write the patient's language, e.g. es")
         lang = self.language(c["lang"])
-        paper = (c.get("paper") or self.opts.paper or "").lower() or None
-        if paper not in (None, "letter", "a4"):
-            raise _RowError("paper: use letter or a4 (or leave it empty)")
+        try:
+            paper = parse_paper(c.get("paper") or self.opts.paper or None, "paper")
+        except UsageError:
+            raise _RowError("paper: use letter or a4 (or leave it empty)") from None
         large = (c.get("large_print") or "").lower()
         if large not in _TRUE | _FALSE:
             raise _RowError("large_print: write yes or no (or leave it empty)")
@@ -233,8 +238,6 @@ class _Checker:
         self._check_glyphs(lang, personal)
         email = c.get("email", "")
         if self.opts.email and email:
-            from handouts.mail import AddressError, check_address
-
             try:
                 email = check_address(email)
             except AddressError as err:
@@ -248,11 +251,9 @@ class _Checker:
             config=self.opts.config, content_dirs=self.opts.content_dirs, locales_dirs=self.opts.locales_dirs,
             require_reviewed=self.opts.require_reviewed, personal=personal or None,
         )
-        from handouts.handout import check_reviewed, paper_choice
-
-        if req.require_reviewed or getattr(req.config, "require_reviewed", False):
+        if req.require_reviewed or req.config.require_reviewed:
             check_reviewed(lang, self.catalog_dirs)
-        paper, note = paper_choice(req)
+        paper, note = paper_choice(req.paper, req.config)
         self.paper_note = self.paper_note or note
         req = replace(req, paper=paper)
         self._check_translated(req, lang)
@@ -265,9 +266,6 @@ class _Checker:
     def _check_translated(self, req, lang: str) -> None:
         """The language has every string this row needs (checked once per drug, language and
         kind of row), so --strict finds a missing translation before anything is made."""
-        from handouts.errors import TranslationError
-        from handouts.handout import handout_markup
-
         dose = req.personal.dose if req.personal else None
         key = (req.drug, lang, req.allow_fallback, bool(req.personal), dose.form if dose else None,
                bool(dose and dose.per_day), bool(dose and dose.food), bool(dose and dose.start))
@@ -280,36 +278,20 @@ class _Checker:
         if self._translated[key]:
             raise _RowError(self._translated[key])
 
-    def _check_glyphs(self, lang: str, personal: Personal) -> None:
-        """A name that no font can print (an emoji) is this row's error, before anything is
-        made; a name in another script than the handout's is printed in another font."""
-        from handouts.errors import GlyphError
-        from handouts.render import styles_path
-        from handouts.render.names import check_name
-        from handouts.render.styles import load_styles
+    def _check_glyphs(self, lang: str, personal) -> None:
+        """A name that no font can print (an emoji) is this row's error, before anything is made."""
+        try:
+            check_names(lang, personal)
+        except GlyphError as err:
+            raise _RowError(err.message) from None
 
-        for fieldname in ("patient", "prescriber"):
-            value = getattr(personal, fieldname)
-            if value:
-                try:
-                    check_name(fieldname, value, lang, load_styles(styles_path()))
-                except GlyphError as err:
-                    raise _RowError(err.message) from None
-
-    def output_key(self, req, lang: str, path: Path) -> str:
+    def output_key(self, req: Request, lang: str, path: Path) -> str:
         """Hash of every input that affects the PDF's bytes."""
-        from handouts import prepare as _prepare
-        from handouts.render import styles_path, template_dirs
-
-        from handouts.keys import Inputs
-
         base_id = (req.drug, lang, str(path))
         if base_id not in self._base_key:
-            catalogs = [] if lang == i18n.SOURCE_LANGUAGE else i18n.catalog_paths(lang, self.catalog_dirs)
-            generic = replace(req, personal=None)
-            self._base_key[base_id] = (Inputs().add("prepared", _prepare.cache_key(generic, lang, path, catalogs,
-                                                                                    template_dirs()))
-                                       .add("styles", styles_path().read_bytes()).hexdigest())
+            self._base_key[base_id] = content_key(req.drug, lang, path, self.catalog_dirs,
+                                                  allow_fallback=req.allow_fallback, print_date=req.print_date,
+                                                  config=req.config)
         return Inputs().add("handout", self._base_key[base_id]).add_json("row", [
             req.paper, req.large_print, req.personal.as_key() if req.personal else None, req.require_reviewed,
         ]).hexdigest()
@@ -331,7 +313,7 @@ def _scrub(message: str, cells: dict[str, str]) -> str:
 def check_rows(rows: Iterable[Row], opts: Options) -> tuple[list[Job], Outcome, str | None]:
     """Each row's job, or its error; and, once for the batch, why the paper was chosen
     (when the machine's locale decided it without naming a country)."""
-    checker = _Checker(opts)
+    checker = _RowChecker(opts)
     jobs: list[Job] = []
     outcome = Outcome()
     for row in rows:

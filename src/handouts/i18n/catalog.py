@@ -380,7 +380,7 @@ def load_catalog(path: Path, lang: str) -> Catalog:
 
 
 @dataclass(frozen=True)
-class Problem:
+class Untranslated:
     area: str  # drug id, or "template"
     field: str  # content field, or the template string
     kind: str  # "missing" or "stale"
@@ -394,16 +394,17 @@ class Found:
     fallback: bool
     catalog: Catalog | None = None  # the catalog it comes from (None: the English)
     line: int = 0  # the line of its entry in that catalog
+    problem: Untranslated | None = None  # why it is the English: missing or stale
 
 
-@dataclass
+@dataclass(frozen=True)
 class Translator:
-    """Looks strings up in the catalogs of one language and records what it could not find."""
+    """Looks strings up in the catalogs of one language. It keeps nothing: what it could not
+    find comes back with each look-up, and each step returns the problems it met."""
 
     lang: str
     catalogs: list[Catalog]
     allow_fallback: bool = False
-    problems: list[Problem] = field(default_factory=list)
 
     @property
     def is_source(self) -> bool:
@@ -413,13 +414,9 @@ class Translator:
     def review(self) -> Review | None:
         return self.catalogs[0].review if self.catalogs else None
 
-    def lookup(self, msgid: str, ctx: str | None, area: str, what: str) -> tuple[str, bool]:
-        """(text, is_fallback). A missing or stale entry is recorded and English is returned."""
-        found = self.find(msgid, ctx, area, what)
-        return found.text, found.fallback
-
-    def find(self, msgid: str, ctx: str | None, area: str, what: str) -> "Found":
-        """As :meth:`lookup`, with the catalog and line the translation comes from."""
+    def find(self, msgid: str, ctx: str | None, area: str, what: str) -> Found:
+        """The translation, with the catalog and line it comes from; for a missing or stale
+        entry the English, with the problem."""
         if self.is_source:
             return Found(msgid, False)
         stale = False
@@ -431,17 +428,34 @@ class Translator:
                 stale = True
                 continue
             return Found(entry.text, False, cat, entry.line)
-        self.problems.append(Problem(area, what, "stale" if stale else "missing"))
-        return Found(msgid, True)
+        return Found(msgid, True, problem=Untranslated(area, what, "stale" if stale else "missing"))
 
-    def check_complete(self, drug: str) -> None:
+    def check_complete(self, drug: str, problems: Iterable[Untranslated]) -> None:
         """Raise a TranslationError naming language, drug, fields and counts, unless allowed."""
-        if not self.problems or self.allow_fallback:
+        problems = list(problems)
+        if not problems or self.allow_fallback:
             return
-        raise TranslationError(describe_problems(self.lang, drug, self.problems, self.catalogs))
+        raise TranslationError(describe_problems(self.lang, drug, problems, self.catalogs))
 
 
-def describe_problems(lang: str, drug: str, problems: list[Problem], catalogs: list[Catalog]) -> str:
+class Lookups:
+    """One step's look-ups (a template being rendered), with the problems met on the way;
+    what the template's ``_()`` calls see as ``_translator``."""
+
+    def __init__(self, tr: Translator):
+        self.translator = tr
+        self.lang = tr.lang
+        self.is_source = tr.is_source
+        self.problems: list[Untranslated] = []
+
+    def find(self, msgid: str, ctx: str | None, area: str, what: str) -> Found:
+        found = self.translator.find(msgid, ctx, area, what)
+        if found.problem is not None:
+            self.problems.append(found.problem)
+        return found
+
+
+def describe_problems(lang: str, drug: str, problems: list[Untranslated], catalogs: list[Catalog]) -> str:
     from handouts.locate import display_path
 
     missing = sum(p.kind == "missing" for p in problems)

@@ -6,7 +6,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from handouts.content import Monograph, Source, context
-from handouts.i18n.catalog import Review, Translator
+from handouts.i18n.catalog import Untranslated, Review, Translator
 
 
 @dataclass(frozen=True)
@@ -35,19 +35,24 @@ class LocalizedHandout:
     sources: tuple[Source, ...]
     review: Review | None
     audience: str = "patient"
+    problems: tuple[Untranslated, ...] = ()  # content strings printed in English (missing or stale)
 
     def items(self, field: str) -> tuple[Text, ...]:
         return self.fields.get(field, ())
 
 
 def localize(mono: Monograph, tr: Translator) -> LocalizedHandout:
-    """Translate every content string of ``mono``; problems are recorded on ``tr``."""
+    """Translate every content string of ``mono``; the strings without a current translation
+    are in the result's ``problems``."""
     fields: dict[str, list[Text]] = {}
+    problems: list[Untranslated] = []
     name = Text(mono.name)
     icons = {(field, index): icon for field, index, icon in mono.icons}
     for field, msgid, index in mono.strings():
-        value, fallback = tr.lookup(msgid, context(mono.drug, field), mono.drug, field)
-        text = Text(value, fallback, icons.get((field, index), ""))
+        found = tr.find(msgid, context(mono.drug, field), mono.drug, field)
+        if found.problem is not None:
+            problems.append(found.problem)
+        text = Text(found.text, found.fallback, icons.get((field, index), ""))
         if field == "name":
             name = text
         else:
@@ -66,6 +71,7 @@ def localize(mono: Monograph, tr: Translator) -> LocalizedHandout:
         sources=mono.sources,
         review=tr.review,
         audience=mono.audience,
+        problems=tuple(problems),
     )
 
 

@@ -79,11 +79,11 @@ def _language_name(lang: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-class Prepared(NamedTuple):
+class HandoutMarkup(NamedTuple):
     """A localized handout as markup, with what the PDF step needs to know about it.
 
     Everything here comes from the content, the catalogs, the templates and the request,
-    so it can be cached by their hash (see :mod:`handouts.prepare`).
+    so it can be cached by their hash (see :mod:`handouts.markupcache`).
     """
 
     markup: str
@@ -94,8 +94,21 @@ class Prepared(NamedTuple):
     unreviewed: bool
     qr: dict[str, tuple[int, tuple[tuple[int, int, int], ...]]]  # url -> encoded QR code
 
+    @classmethod
+    def from_fields(cls, data: dict) -> "HandoutMarkup | None":
+        """From its fields as stored in the markup cache (JSON); None for a damaged entry."""
+        try:
+            return cls(
+                markup=data["markup"], lang=data["lang"], language_name=data["language_name"],
+                keywords=tuple(data["keywords"]), fallbacks=int(data["fallbacks"]),
+                unreviewed=bool(data["unreviewed"]),
+                qr={url: (int(n), tuple(tuple(r) for r in runs)) for url, (n, runs) in data["qr"].items()},
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
 
-def prepare(
+
+def markup_for(
     handout: LocalizedHandout,
     tr: Translator,
     *,
@@ -103,7 +116,7 @@ def prepare(
     print_date: _dt.date | None = None,
     english_follows: bool = False,
     personal=None,
-) -> Prepared:
+) -> HandoutMarkup:
     """Jinja2 step: the handout markup; a missing or stale translation is an error here."""
     import unicodedata
 
@@ -111,7 +124,7 @@ def prepare(
 
     rtl = is_rtl(tr.lang)
     clinic = clinic or Clinic()
-    markup = render_markup(
+    markup, problems = render_markup(
         handout, tr, template_dirs(),
         clinic=clinic.as_template_vars(),
         print_date=print_date,
@@ -120,23 +133,23 @@ def prepare(
         english_follows=english_follows,
         personal=personal,
     )
-    tr.check_complete(handout.drug)
+    tr.check_complete(handout.drug, problems)
     from handouts.render.icons import qr_runs
 
     qr = {url: qr_runs(url) for url in re.findall(r'<qr url="([^"]*)"', markup)}
     keywords = [handout.english_name, handout.name.value, *handout.brand_names, tr.lang]
-    return Prepared(
+    return HandoutMarkup(
         markup=unicodedata.normalize("NFC", markup),
         lang=tr.lang,
         language_name=_language_name(tr.lang),
         keywords=tuple(dict.fromkeys(keywords)),
-        fallbacks=len(tr.problems),
+        fallbacks=len(problems),
         unreviewed=not tr.is_source and not (tr.review and tr.review.reviewed),
         qr=qr,
     )
 
 
-def render_pdf(prepared: Prepared | list[Prepared], *, paper: str, large_print: bool = False,
+def render_pdf(localized: HandoutMarkup | list[HandoutMarkup], *, paper: str, large_print: bool = False,
                author: str = "handouts", fit: bool = False) -> bytes:
     """Markup -> glyph check -> flowables -> PDF bytes.
 
@@ -147,43 +160,40 @@ def render_pdf(prepared: Prepared | list[Prepared], *, paper: str, large_print: 
     """
     from handouts.render.styles import load_styles
 
-    preps = prepared if isinstance(prepared, list) else [prepared]
+    localized = localized if isinstance(localized, list) else [localized]
     if fit and not large_print:
         # asked for the [fit] spacing from the start (a personal handout, whose dose chart
         # takes the room): one layout, not two
-        return _build(preps, load_styles(styles_path(), large_print, True), paper, author)[0]
+        return _build(localized, load_styles(styles_path(), large_print, True), paper, author)[0]
     styles = load_styles(styles_path(), large_print)
-    pdf, pages = _build(preps, styles, paper, author)
+    pdf, pages = _build(localized, styles, paper, author)
     if styles.fit_pages and max(pages) > styles.fit_pages:
         # one page too many: lay it out again with the tighter [fit] spacing, if that helps
-        fitted, fitted_pages = _build(preps, load_styles(styles_path(), large_print, True), paper, author)
+        fitted, fitted_pages = _build(localized, load_styles(styles_path(), large_print, True), paper, author)
         if max(fitted_pages) < max(pages):
             return fitted
     return pdf
 
 
-def _build(preps: list[Prepared], styles, paper: str, author: str) -> tuple[bytes, list[int]]:
+def _build(localized: list[HandoutMarkup], styles, paper: str, author: str) -> tuple[bytes, list[int]]:
     from handouts.render.fonts import fonts_for
-    from handouts.render.icons import remember_qr
     from handouts.render.layout import build_document, parse_markup
     from handouts.render.pdf import Part, column_width, text_width, write_pdf
-    from handouts.render.scripts import prepare_script
+    from handouts.render.scripts import load_script_support
 
     parts = []
-    for i, prep in enumerate(preps):
-        root = parse_markup(prep.markup)
+    for i, part in enumerate(localized):
+        root = parse_markup(part.markup)
         # the direction the markup was made with (no need to load CLDR again for a cached handout)
         rtl = root.get("dir") == "rtl"
-        for url, (count, runs) in prep.qr.items():
-            remember_qr(url, count, runs)
-        family = styles.family_for(prep.lang)
-        prepare_script(family.script, prep.lang)
-        fonts = fonts_for(family, [*_texts(root), LAYOUT_CHARACTERS], prep.lang)
+        family = styles.family_for(part.lang)
+        load_script_support(family.script, part.lang)
+        fonts = fonts_for(family, [*_texts(root), LAYOUT_CHARACTERS], part.lang)
         names = _name_runs(styles, family, fonts, rtl)
         for field, text in _names(root):  # a name no font can draw is an error before any layout
             names(field, text)
         doc = build_document(root, styles, fonts, text_width(styles, paper), column_width(styles, paper), rtl,
-                             key_prefix=f"p{i}", names=names)
+                             key_prefix=f"p{i}", names=names, qr=part.qr)
         parts.append(Part(doc, fonts))
     first = parts[0].doc
     from reportlab.platypus.doctemplate import LayoutError
@@ -195,8 +205,8 @@ def _build(preps: list[Prepared], styles, paper: str, author: str) -> tuple[byte
             parts, styles,
             paper=paper,
             author=author,
-            subject=f"{first.subtitle} ({preps[0].language_name})",
-            keywords=list(preps[0].keywords),
+            subject=f"{first.subtitle} ({localized[0].language_name})",
+            keywords=list(localized[0].keywords),
         )
     except LayoutError as err:
         from handouts.render.layout import describe

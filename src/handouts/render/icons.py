@@ -6,6 +6,7 @@ information is given.
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 from reportlab.lib.colors import HexColor, black, white
@@ -16,25 +17,14 @@ ICONS = ("stop", "phone", "emergency", "lock", "alert", "syringe", "breathing", 
          "shout", "spray", "rescue-breath", "side", "repeat", "stay", "tongue", "rinse")
 
 
-_QR: dict[tuple[str, str], tuple[int, tuple[tuple[int, int, int], ...]]] = {}
+#: an encoded QR code: (modules per side, dark runs as (row, first column, length))
+QRRuns = tuple[int, tuple[tuple[int, int, int], ...]]
 
 
-def remember_qr(value: str, count: int, runs, level: str = "M") -> None:
-    """Use an already encoded QR code (from a prepared handout) instead of encoding it again."""
-    _QR[(value, level)] = (count, tuple(tuple(r) for r in runs))
-
-
-def qr_runs(value: str, level: str = "M") -> tuple[int, tuple[tuple[int, int, int], ...]]:
-    """The QR code of ``value``: (modules per side, dark runs as (row, first column, length)).
-
-    Encoded once per address: the same drug's link is on every handout.
-    """
-    if (value, level) not in _QR:
-        _QR[(value, level)] = _encode_qr(value, level)
-    return _QR[(value, level)]
-
-
-def _encode_qr(value: str, level: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+@functools.lru_cache(maxsize=64)
+def qr_runs(value: str, level: str = "M") -> QRRuns:
+    """The QR code of ``value``, encoded once per address (the same drug's link is on every
+    handout). A prepared handout carries its codes, so a cached one is not encoded again."""
     from reportlab.graphics.barcode import qrencoder
 
     qr = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
@@ -54,15 +44,15 @@ def _encode_qr(value: str, level: str) -> tuple[int, tuple[tuple[int, int, int],
 class QRCode(Flowable):
     """A QR code drawn as one filled path (with the standard 4-module quiet zone)."""
 
-    def __init__(self, value: str, size: float, level: str = "M"):
+    def __init__(self, value: str, size: float, level: str = "M", encoded: QRRuns | None = None):
         super().__init__()
-        self.value, self.size, self.level = value, size, level
+        self.value, self.size, self.level, self.encoded = value, size, level, encoded
 
     def wrap(self, availWidth, availHeight):  # noqa: N802
         return self.size, self.size
 
     def draw(self):
-        count, runs = qr_runs(self.value, self.level)
+        count, runs = self.encoded or qr_runs(self.value, self.level)
         border = 4
         box = self.size / (count + 2 * border)
         c = self.canv

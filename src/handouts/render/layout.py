@@ -200,6 +200,8 @@ class Builder:
         #: (field, name) -> [(text, RegisteredFamily or None for the own font)]: how to draw a
         #: name (see handouts.render.names); None: names are drawn in the handout's font
         self.names = None
+        #: the handout's QR codes, already encoded (url -> icons.QRRuns); others are encoded here
+        self.qr: dict = {}
         self._shape_next = False  # the paragraph being built holds a name that needs shaping
 
     # ------------------------------------------------------------------ styles
@@ -300,7 +302,7 @@ class Builder:
     def _shaped(self, text: str, style: ParagraphStyle) -> tuple[str, ParagraphStyle]:
         if not self.rtl:
             return text, style
-        from handouts.render.scripts import has_rtl, prepare_rtl
+        from handouts.render.scripts import has_rtl, rtl_paragraph_text
 
         if NAME_START in text:
             # a line with a name: wrapped and put in visual order here, each name as a unit
@@ -322,7 +324,7 @@ class Builder:
         key = style.name + "-rtl"
         if key not in self._rtl_styles:
             self._rtl_styles[key] = style.clone(key, wordWrap="RTL")
-        return prepare_rtl(text), self._rtl_styles[key]
+        return rtl_paragraph_text(text), self._rtl_styles[key]
 
     # ------------------------------------------------------------------ inline text
 
@@ -807,7 +809,7 @@ class Builder:
         if not url:
             raise TemplateError("<qr> needs a url")
         size = self.sizes["qr"]
-        drawing = QRCode(url, size)
+        drawing = QRCode(url, size, encoded=self.qr.get(url))
         text = self.children(el)
         cells = [[drawing, text]] if not self.rtl else [[text, drawing]]
         widths = [size + 10, None] if not self.rtl else [None, size + 10]
@@ -944,10 +946,13 @@ def _without_names(el: ET.Element) -> str:
 
 
 def build_document(root: ET.Element, styles: Styles, fonts: RegisteredFamily, page_width: float,
-                   frame_width: float, rtl: bool = False, key_prefix: str = "", names=None) -> Document:
+                   frame_width: float, rtl: bool = False, key_prefix: str = "", names=None,
+                   qr: dict | None = None) -> Document:
+    """``qr``: the handout's QR codes, already encoded (url -> :data:`icons.QRRuns`)."""
     builder = Builder(styles, fonts, page_width, frame_width, rtl)
     builder.key_prefix = key_prefix
     builder.names = names
+    builder.qr = qr or {}
     return builder.build(root)
 
 

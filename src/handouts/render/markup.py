@@ -12,13 +12,14 @@ import re
 import datetime as _dt
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from handouts.config import Clinic
 from handouts.content import NUMBER_PLACEHOLDERS
 from handouts.i18n.dates import format_date
 from handouts.errors import TemplateError
+from handouts.i18n.catalog import Lookups, Untranslated
 
 if TYPE_CHECKING:
     from handouts.i18n.catalog import Translator
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
     from handouts.personal import Personal
 
 TEMPLATE = "handout.xml.j2"
+
+
+class Rendered(NamedTuple):
+    markup: str
+    problems: tuple[Untranslated, ...]  # strings printed in English (content and template), for the fallback count
 
 
 def _bytecode_cache():
@@ -183,7 +189,8 @@ def render_markup(
     direction: str = "ltr",
     english_follows: bool = False,
     personal: "Personal | None" = None,
-) -> str:
+) -> Rendered:
+    """The handout as markup, and every string it prints in English for want of a translation."""
     from jinja2 import TemplateError as JinjaTemplateError
 
     from handouts.personal import template_vars as personal_vars
@@ -202,7 +209,6 @@ def render_markup(
     clinic = clinic or Clinic().as_template_vars()
     handout = with_numbers(handout, {k: clinic.get(k) or "" for k in NUMBER_PLACEHOLDERS})
     variables = dict(
-        _translator=tr,
         h=handout,
         lang=tr.lang,
         direction=direction,
@@ -214,16 +220,17 @@ def render_markup(
         english_follows=english_follows,
         p=personal_vars(personal, tr.lang),
     )
-    known = list(tr.problems)  # content problems, found by localize()
+    has_fallback = bool(handout.problems)  # content strings printed in English
     try:
-        markup = template.render(has_fallback=bool(known), **variables)
-        if tr.problems and not known:
+        lookups = Lookups(tr)
+        markup = template.render(_translator=lookups, has_fallback=has_fallback, **variables)
+        if lookups.problems and not has_fallback:
             # only template strings fell back: render again so page 1 carries the notice
-            del tr.problems[len(known):]
-            markup = template.render(has_fallback=True, **variables)
+            lookups = Lookups(tr)
+            markup = template.render(_translator=lookups, has_fallback=True, **variables)
     except JinjaTemplateError as err:
         raise TemplateError(f"{TEMPLATE}: template error: {err}") from None
-    return _ATTRIBUTE.sub(_mark_in_attribute, markup)
+    return Rendered(_ATTRIBUTE.sub(_mark_in_attribute, markup), (*handout.problems, *lookups.problems))
 
 
 _ATTRIBUTE = re.compile(r'(\s[a-z_]+=")([^"]*<en>[^"]*)(")')

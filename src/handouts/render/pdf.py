@@ -164,9 +164,9 @@ def _visual(text: str, rtl: bool) -> str:
     if not rtl:
         return text
     from handouts.render.bidi import log2vis
-    from handouts.render.scripts import has_rtl, prepare_rtl
+    from handouts.render.scripts import has_rtl, rtl_paragraph_text
 
-    return log2vis(prepare_rtl(text), "RTL") if has_rtl(text) else text
+    return log2vis(rtl_paragraph_text(text), "RTL") if has_rtl(text) else text
 
 
 def text_width(styles: Styles, paper: str) -> float:

@@ -47,7 +47,7 @@ def reshape(text: str) -> str:
     return _reshaper().reshape(text)
 
 
-def prepare_rtl(markup: str) -> str:
+def rtl_paragraph_text(markup: str) -> str:
     """Paragraph markup of an Arabic-script paragraph, ready for ``wordWrap='RTL'``."""
     text = _TAG.sub("", markup)
     return _reshaper().reshape(text)
@@ -325,7 +325,7 @@ def install_shaping_by_font() -> None:
     paragraph.shapeFragWord = shape
 
 
-def prepare_script(script: str, lang: str) -> None:
+def load_script_support(script: str, lang: str) -> None:
     if script == "cjk":
         setup_cjk()
     elif script == "devanagari":
