@@ -5,7 +5,6 @@ crash; what the send ledger said while the server was being spoken to."""
 from __future__ import annotations
 
 import io
-import os
 import sqlite3
 from pathlib import Path
 

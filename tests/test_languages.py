@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 

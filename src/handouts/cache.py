@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from platformdirs import user_cache_dir
+
 from handouts import __version__
 
 
@@ -17,8 +19,6 @@ def cache_dir(kind: str) -> Path | None:
     if root == "off":
         return None
     if not root:
-        from platformdirs import user_cache_dir
-
         root = user_cache_dir("handouts", appauthor=False)
     folder = Path(root) / __version__ / kind
     try:

@@ -19,11 +19,33 @@ Every problem is one line, ``file:line: what is wrong: what to do``, an error or
 from __future__ import annotations
 
 import datetime as _dt
+import multiprocessing
+import os
 import re
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from dataclasses import replace as _replace
 from pathlib import Path
 
+import pypdfium2 as pdfium
+import textstat
+
 from handouts import i18n
+from handouts.config import Config
+from handouts.content import OPTIONAL_KEYS, check_monograph, parse_yaml
+from handouts.errors import ContentError, HandoutsError
+from handouts.handout import Request, handout_markup, make_handout, resolve_dirs
+from handouts.i18n.catalog import CatalogError, load_catalog, read_catalog, translator_for
+from handouts.i18n.consistency import check_catalog
+from handouts.i18n.localize import localize
+from handouts.locate import available_drugs, display_path, find_monograph, resolve_drug
+from handouts.render import styles_path
+from handouts.render.fonts import coverage_for
+from handouts.render.layout import parse_markup
+from handouts.render.styles import load_styles
+from handouts.resources import content_dir, locales_dir
+from handouts.workers import exit_with_parent
 
 CHECKS = ("schema", "translation", "consistency", "glyphs", "readability", "structure", "layout")
 MAX_LIST = 7
@@ -110,18 +132,12 @@ class Report:
 def run(*, drugs: list[str] | None = None, langs: list[str] | None = None, config=None,
         content_dirs: tuple[Path, ...] = (), locales_dirs: tuple[Path, ...] = (), today: _dt.date | None = None,
         layout: bool = True) -> Report:
-    from handouts.config import Config
-    from handouts.handout import Request, resolve_dirs
-    from handouts.locate import available_drugs
-
     config = config or Config()
     base = Request(drug="", lang="en", config=config, content_dirs=content_dirs, locales_dirs=locales_dirs)
     drug_dirs, catalog_dirs = resolve_dirs(config, content_dirs, locales_dirs)
     all_drugs = available_drugs(drug_dirs)
     all_langs = i18n.available_languages(catalog_dirs)
     if drugs:  # asked for by name: a generic or brand name, or an error that says which exist
-        from handouts.locate import resolve_drug
-
         wanted = {resolve_drug(d, drug_dirs)[0] for d in drugs}
         drugs = [d for d in all_drugs if d in wanted]
     else:
@@ -147,10 +163,6 @@ def run(*, drugs: list[str] | None = None, langs: list[str] | None = None, confi
 # ------------------------------------------------------------------------------ 1. schema
 
 def _schema(report: Report, drugs: list[str], drug_dirs: list[Path]) -> dict:
-    from handouts.content import check_monograph, parse_yaml
-    from handouts.errors import ContentError
-    from handouts.locate import display_path, find_monograph
-
     monos = {}
     for drug in drugs:
         path = find_monograph(drug, drug_dirs)
@@ -171,16 +183,12 @@ def _schema(report: Report, drugs: list[str], drug_dirs: list[Path]) -> dict:
 
 def _po(path: Path):
     """Babel's catalog of one file; a broken file is a CatalogError naming its file and line."""
-    from handouts.i18n.catalog import read_catalog
-
     return read_catalog(path)
 
 
 def _loaded(report: Report, check: str, path: Path, lang: str):
     """The catalog as a handout reads it, or None when it is broken: then the problem is
     reported, once for all the checks (the first check to meet it reports it)."""
-    from handouts.i18n.catalog import CatalogError, load_catalog
-
     try:
         return load_catalog(path, lang)
     except CatalogError as err:
@@ -195,8 +203,6 @@ def _report_broken(report: Report, check: str, lang: str, err) -> None:
 
 
 def _template_ids() -> dict[tuple[str | None, str], int]:
-    from handouts.resources import locales_dir
-
     pot = locales_dir() / "messages.pot"
     if not pot.is_file():
         return {}
@@ -204,9 +210,6 @@ def _template_ids() -> dict[tuple[str | None, str], int]:
 
 
 def _translation(report: Report, lang: str, catalog_dirs: list[Path], monos: dict) -> None:
-    from handouts.i18n.catalog import CatalogError
-    from handouts.locate import display_path
-
     paths = i18n.catalog_paths(lang, catalog_dirs)
     state = {"catalogs": [], "missing": 0, "fuzzy": 0, "obsolete": 0}
     expected = _template_ids()
@@ -254,11 +257,6 @@ def _translation(report: Report, lang: str, catalog_dirs: list[Path], monos: dic
                        "translation not yet reviewed by a qualified translator",
                        "have it reviewed, then set Review-Status: reviewed, Reviewed-By and Reviewed-On", None, lang)
     # content strings of a clinic's own drugs, which the shipped template does not list
-    from handouts.i18n.catalog import translator_for
-    from handouts.i18n.localize import localize
-
-    from handouts.resources import content_dir
-
     for drug, (mono, _doc) in monos.items():
         if mono.path.resolve().parent == content_dir().resolve():
             continue  # shipped content: the template above lists its strings
@@ -277,8 +275,6 @@ def _translation(report: Report, lang: str, catalog_dirs: list[Path], monos: dic
 # ------------------------------------------------------------------------------ 3. consistency
 
 def _consistency(report: Report, lang: str, catalog_dirs: list[Path], monos: dict) -> None:
-    from handouts.i18n.consistency import check_catalog
-
     brands = {drug: list(m.brand_names) for drug, (m, _d) in monos.items()}
     for path in i18n.catalog_paths(lang, catalog_dirs):
         if _loaded(report, "consistency", path, lang) is None:
@@ -293,13 +289,6 @@ def _consistency(report: Report, lang: str, catalog_dirs: list[Path], monos: dic
 # ------------------------------------------------------------------------------ 4. glyphs
 
 def _glyphs(report: Report, lang: str, catalog_dirs: list[Path]) -> None:
-    import unicodedata
-
-    from handouts.locate import display_path
-    from handouts.render import styles_path
-    from handouts.render.fonts import coverage_for
-    from handouts.render.styles import load_styles
-
     family = load_styles(styles_path()).family_for(lang)
     cover = coverage_for(family)
     for path in i18n.catalog_paths(lang, catalog_dirs):
@@ -323,10 +312,6 @@ def _sentences(items) -> list[str]:
 
 
 def _readability(report: Report, drug: str, mono, doc, catalog_dirs: list[Path] | None) -> None:
-    import textstat
-
-    from handouts.locate import display_path
-
     where = display_path(mono.path)
     names = {mono.name.lower(), *(b.lower() for b in mono.brand_names)}
     grades = report.grades.setdefault(drug, {}).setdefault("en", {})
@@ -364,11 +349,6 @@ def _readability(report: Report, drug: str, mono, doc, catalog_dirs: list[Path] 
 
 
 def _spanish(report: Report, drug: str, mono, catalog_dirs: list[Path]) -> None:
-    import textstat
-
-    from handouts.i18n.catalog import CatalogError, translator_for
-    from handouts.i18n.localize import localize
-
     try:
         tr = translator_for("es", catalog_dirs, allow_fallback=True)
     except CatalogError:
@@ -396,9 +376,6 @@ def _spanish(report: Report, drug: str, mono, catalog_dirs: list[Path]) -> None:
 # ------------------------------------------------------------------------------ 6. structure
 
 def _structure(report: Report, drug: str, mono, doc, today: _dt.date, base, drug_dirs) -> None:
-    from handouts.content import OPTIONAL_KEYS
-    from handouts.locate import display_path
-
     where = display_path(mono.path)
     fields = dict(mono.texts)
     for fieldname, items in mono.texts:
@@ -439,11 +416,6 @@ def _structure(report: Report, drug: str, mono, doc, today: _dt.date, base, drug
                    f"review_date: last reviewed {mono.review_date.isoformat()}, more than a year ago",
                    "review the content against the current label and update review_date", drug)
     # the boxed warning first, in the handout as laid out
-    from dataclasses import replace as _replace
-
-    from handouts.handout import handout_markup
-    from handouts.render.layout import parse_markup
-
     try:
         root = parse_markup(handout_markup(_replace(base, drug=drug, lang="en")).markup)
     except Exception as err:  # noqa: BLE001 (reported, not hidden)
@@ -460,11 +432,6 @@ def _structure(report: Report, drug: str, mono, doc, today: _dt.date, base, drug
 def _layout(report: Report, drugs: list[str], langs: list[str], base) -> None:
     """Every handout laid out on both papers, in regular and large print: it fits, its text
     does not overlap other text, the body is large enough, and the page count is kept."""
-    from dataclasses import replace as _replace
-
-    from handouts.render import styles_path
-    from handouts.render.styles import load_styles
-
     for large, minimum in ((False, 12.0), (True, 18.0)):
         body = load_styles(styles_path(), large).sizes["body"]
         if body < minimum:
@@ -499,16 +466,9 @@ def _laid_out(jobs: list) -> list[tuple[int, list, str | None]]:
 
     The whole formulary is some 800 layouts: they are shared among one process per core
     (the fonts are prepared on disk once; each worker loads them)."""
-    import os
-
     workers = min(os.cpu_count() or 1, 8)
     if workers < 2 or len(jobs) < _PARALLEL_FROM:
         return [_lay_out(req) for req in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from handouts.workers import exit_with_parent
-
     chunk = max(1, len(jobs) // (workers * 4))
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
@@ -516,9 +476,6 @@ def _laid_out(jobs: list) -> list[tuple[int, list, str | None]]:
 
 
 def _lay_out(req) -> tuple[int, list, str | None]:
-    from handouts.errors import HandoutsError
-    from handouts.handout import make_handout
-
     try:
         pdf = make_handout(req).pdf
     except HandoutsError as err:
@@ -535,8 +492,6 @@ def inspect_pdf(pdf: bytes) -> tuple[int, list[tuple[int, str, str]]]:
     letter (a vowel sign above or below it) is smaller than that and is not counted, nor are two
     runs of the same line that touch by less than half a letter.
     """
-    import pypdfium2 as pdfium
-
     found: list[tuple[int, str, str]] = []
     doc = pdfium.PdfDocument(pdf)
     try:

@@ -11,20 +11,26 @@ The schema below is also the list of translatable fields: the Babel extractor
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+import yaml
+
 from handouts.errors import ContentError
 from handouts.locate import (  # noqa: F401 (part of this module's interface)
     DRUG_ID,
+    MAX_CONTENT_BYTES,
     available_drugs,
     check_drug_id,
     content_dirs,
     display_path,
     find_monograph,
+    refuse_aliases,
+    yaml_loader,
 )
 
 SCHEMA_VERSION = 1
@@ -155,42 +161,10 @@ class _Doc:
     lines: dict[str, int]
 
 
-def _yaml_loader():
-    import yaml
-
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-#: a content file is a few kilobytes; anything this large is not one
-MAX_CONTENT_BYTES = 1_000_000
-
-
-def refuse_aliases(text: str, where: str) -> None:
-    """Content files need no YAML anchors or aliases (``&a``, ``*a``), and a file of nested
-    aliases can grow to gigabytes when read ("billion laughs"): refuse them, before reading."""
-    import yaml
-
-    if len(text) > MAX_CONTENT_BYTES:
-        raise ContentError(f"{where}: the file is {len(text):,} characters, larger than any content file "
-                           f"({MAX_CONTENT_BYTES:,} at most); check that it is the right file")
-    if "&" not in text and "*" not in text:
-        return
-    try:
-        for token in yaml.scan(text, Loader=_yaml_loader()):
-            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
-                mark = "*" if isinstance(token, yaml.AliasToken) else "&"
-                raise ContentError(f"{where}:{token.start_mark.line + 1}: a YAML anchor or alias "
-                                   f"({mark}{token.value}); write the value out in full instead")
-    except yaml.MarkedYAMLError:
-        return  # a syntax error: parsing reports it with its line
-
-
 def parse_yaml(text: str, where: str) -> _Doc:
     """Parse YAML keeping the line of every value (path -> 1-based line)."""
-    import yaml
-
     refuse_aliases(text, where)
-    loader = _yaml_loader()(text)
+    loader = yaml_loader()(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -217,8 +191,6 @@ def parse_yaml(text: str, where: str) -> _Doc:
 
 
 def _walk(node, path: str, lines: dict[str, int], dupes: list[str]) -> None:
-    import yaml
-
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -276,8 +248,6 @@ class _SchemaChecker:
         keys = tuple(keys)
         for key in value:
             if key not in keys:
-                import difflib
-
                 hint = difflib.get_close_matches(str(key), keys, n=1)
                 more = f" (did you mean '{hint[0]}'?)" if hint else ""
                 self.error(_join(path, key), f"unknown field{more}; allowed: {', '.join(keys)}")

@@ -9,7 +9,15 @@ miss, any error) goes to the full command line, which gives the same result and 
 
 from __future__ import annotations
 
+import datetime as _dt
+import os
 import sys
+from pathlib import Path
+
+from handouts.config import load_config, parse_paper
+from handouts.errors import HandoutsError
+from handouts.handout import Request, cached_handout
+from handouts.output import made_message, output_path, write_atomic
 
 #: make's options that the quick path reads: name -> (field, takes a value)
 _OPTIONS = {
@@ -56,19 +64,10 @@ def _parse(args: list[str]) -> dict | None:
 
 def _cached_make(args: list[str]) -> bool:
     """Write a cached handout for these make arguments; False if it is not in the cache."""
-    import datetime as _dt
-    from pathlib import Path
-
-    from handouts.errors import HandoutsError
-
     opts = _parse(args)
     if opts is None:
         return False
     try:
-        from handouts.config import load_config, parse_paper
-        from handouts.handout import Request, cached_handout
-        from handouts.output import made_message, output_path, write_atomic
-
         req = Request(
             drug=opts["drug"], lang=opts.get("lang", "en"), paper=parse_paper(opts.get("paper")),
             large_print=opts.get("large_print", False),
@@ -92,12 +91,11 @@ def _cached_make(args: list[str]) -> bool:
 
 
 def main() -> None:
-    import os
-
     args = sys.argv[1:]
     cache_on = os.environ.get("HANDOUTS_PDF_CACHE") != "off" and os.environ.get("HANDOUTS_CACHE_DIR") != "off"
     if args[:1] == ["make"] and cache_on and _cached_make(args[1:]):
         sys.exit(0)
+    # (Typer and the whole command line: not when the cache answered)
     from handouts.cli import main as cli_main
 
     cli_main()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class HandoutsError(Exception):
     """An error a user can act on. ``str(err)`` is one line that says what and how to fix it."""
@@ -70,8 +72,6 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 
 def unsafe_char(ch: str) -> bool:
     """Characters that could fake a line, move the cursor or reorder text on a terminal."""
-    import unicodedata
-
     return ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs")
 
 

@@ -125,6 +125,7 @@ def _catalogs(lang: str, catalog_dirs: list[Path]) -> list[Path]:
 def _markup(req: Request, lang: str, path: Path, catalog_dirs: list[Path], english_follows: bool = False):
     """The localized markup of the handout (from the markup cache, unless it is personal)."""
     # loaded on a cache miss only: content (YAML), catalogs (Babel), templates (Jinja2)
+    # (a cache miss: YAML, the catalogs (Babel), the templates (Jinja2))
     from handouts.content import load_monograph
     from handouts.i18n.catalog import translator_for
     from handouts.i18n.localize import localize
@@ -246,6 +247,7 @@ def handout_markup(req: Request):
 def email_texts(req: Request, *, encrypted: bool = False):
     """The email's subject and bodies in the patient's language, the HTML part with the
     handout's whole text (a :class:`handouts.render.email.EmailTexts`)."""
+    # (Jinja2 and the catalogs: not on the cached path)
     from handouts.i18n.catalog import translator_for
     from handouts.render import template_dirs
     from handouts.render.email import email_texts as _email_texts
@@ -262,6 +264,7 @@ def check_names(lang: str, personal: "Personal | None") -> None:
     """A patient's or prescriber's name that no font can print (an emoji) is a
     :class:`GlyphError` naming the field, before anything is made; a name in another script
     than the handout's is printed in another font."""
+    # (ReportLab's font metrics: only for a personal handout)
     from handouts.render import styles_path
     from handouts.render.names import check_name
     from handouts.render.styles import load_styles
@@ -280,7 +283,8 @@ def content_key(drug: str, lang: str, path: Path, catalog_dirs: list[Path], *, a
         drug=drug, lang=lang, allow_fallback=allow_fallback, print_date=print_date,
         clinic=config.clinic.as_template_vars(), english_follows=False, content_file=path,
         catalogs=_catalogs(lang, catalog_dirs), templates=(templates_dir(),))
-    return Inputs().add("prepared", markup_key).add("styles", (templates_dir() / "styles.toml").read_bytes()).hexdigest()
+    styles = (templates_dir() / "styles.toml").read_bytes()
+    return Inputs().add("prepared", markup_key).add("styles", styles).hexdigest()
 
 
 def warm_up() -> None:

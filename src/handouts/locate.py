@@ -7,13 +7,16 @@ Brand names are read only when the name is not a drug's file name.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+import stat
 import unicodedata
 from pathlib import Path
 from typing import Iterable
 
-from handouts.errors import UsageError, shown
+from handouts.errors import ContentError, UsageError, shown
+from handouts.resources import content_dir, data_root
 
 #: a drug identifier: lower-case letters, digits and dashes; checked before any file access
 DRUG_ID = re.compile(r"^[a-z][a-z0-9-]{0,62}[a-z0-9]$")
@@ -26,8 +29,6 @@ def display_path(path: Path) -> str:
     """A path as a user wants to read it: a shipped file by its path in the repository
     (``content/baclofen.yaml``, wherever the package is installed), another file relative
     to the current folder, else in full."""
-    from handouts.resources import data_root
-
     root = data_root().resolve()
     full = Path(os.path.abspath(path))
     for shipped in ("content", "templates", "locales"):
@@ -52,8 +53,6 @@ def check_drug_id(drug: str) -> str:
 
 def content_dirs(extra: Iterable[Path] = ()) -> list[Path]:
     """Clinic folders first (they override), then the shipped content."""
-    from handouts.resources import content_dir
-
     return [*extra, content_dir()]
 
 
@@ -68,8 +67,6 @@ def find_monograph(drug: str, dirs: Iterable[Path]) -> Path:
         candidate = d / f"{drug}.yaml"
         if candidate.is_file():
             return candidate
-    import difflib
-
     known = available_drugs(dirs)
     hint = difflib.get_close_matches(drug, known, n=1, cutoff=0.6)
     did = f"; did you mean '{hint[0]}'?" if hint else "."
@@ -117,8 +114,6 @@ def _unknown(text: str, files: dict[str, Path], names: dict[str, list[tuple[str,
     wanted = _fold(text)
     did = "; use a generic or brand name."
     if wanted and len(wanted) <= _SUGGEST_MAX:
-        import difflib
-
         choices = {_fold(d): f"'{d}'" for d in known}
         for folded, found in names.items():
             drug, name = found[0]
@@ -177,8 +172,6 @@ def _file_names(path: Path) -> tuple[str, ...]:
     PyYAML's safe loader; the whole file is parsed only if that part does not parse alone.
     A broken file is reported when its drug is made, not here.
     """
-    import stat
-
     try:
         st = os.stat(path)
     except OSError:
@@ -217,17 +210,46 @@ def _file_names(path: Path) -> tuple[str, ...]:
 
 
 def _safe_yaml(text: str):
+    # (PyYAML, 20 ms: only when a brand name is looked up)
     import yaml
 
-    from handouts.errors import ContentError
-
     try:
-        from handouts.content import refuse_aliases
-
         refuse_aliases(text, "")  # a file of nested aliases would take minutes
     except ContentError:
         return None
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=yaml_loader())
     except yaml.YAMLError:
         return None
+
+
+def yaml_loader():
+    # (PyYAML: see _safe_yaml)
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+#: a content file is a few kilobytes; anything this large is not one
+MAX_CONTENT_BYTES = 1_000_000
+
+
+def refuse_aliases(text: str, where: str) -> None:
+    """Content files need no YAML anchors or aliases (``&a``, ``*a``), and a file of nested
+    aliases can grow to gigabytes when read ("billion laughs"): refuse them, before reading."""
+    # (PyYAML: see _safe_yaml)
+    import yaml
+
+    if len(text) > MAX_CONTENT_BYTES:
+        raise ContentError(f"{where}: the file is {len(text):,} characters, larger than any content file "
+                           f"({MAX_CONTENT_BYTES:,} at most); check that it is the right file")
+    if "&" not in text and "*" not in text:
+        return
+    try:
+        for token in yaml.scan(text, Loader=yaml_loader()):
+            if isinstance(token, (yaml.AliasToken, yaml.AnchorToken)):
+                mark = "*" if isinstance(token, yaml.AliasToken) else "&"
+                raise ContentError(f"{where}:{token.start_mark.line + 1}: a YAML anchor or alias "
+                                   f"({mark}{token.value}); write the value out in full instead")
+    except yaml.MarkedYAMLError:
+        return  # a syntax error: parsing reports it with its line

@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from handouts.errors import OutputError
+from handouts.errors import OutputError, UsageError, shown
 
 
 def _umask() -> int:
@@ -52,8 +52,6 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None,
 def output_path(out: str | Path | None, filename: str) -> Path:
     """``--out``: a folder (existing, or new when written with a trailing slash: it is made)
     or a ``.pdf`` file name in an existing folder. Checked before anything is made."""
-    from handouts.errors import UsageError, shown
-
     if out is None or str(out) == "":
         return Path.cwd() / filename
     text = str(out)
@@ -72,8 +70,6 @@ def output_path(out: str | Path | None, filename: str) -> Path:
 def ensure_folder(path: Path, option: str, *, private: bool = False) -> Path:
     """The folder ``path``, made if missing (owner-only with ``private``), or one clear
     error naming ``option``: it is a file, it cannot be made, it cannot be written to."""
-    from handouts.errors import shown
-
     path = Path(path)
     where = f"{option} {shown(str(path), 120)}"
     if path.exists() and not path.is_dir():
@@ -90,8 +86,6 @@ def ensure_folder(path: Path, option: str, *, private: bool = False) -> Path:
 def check_file_target(path: Path, option: str) -> Path:
     """A file about to be written at ``path``: not a folder, its folder exists and can be
     written to. Returns the folder."""
-    from handouts.errors import shown
-
     path = Path(path)
     where = f"{option} {shown(str(path), 120)}"
     if path.is_dir():

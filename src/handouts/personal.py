@@ -11,36 +11,30 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Mapping
 
-from handouts.errors import UsageError
+from handouts.doses import (  # noqa: F401 (part of this module's interface)
+    FOOD,
+    FORMS,
+    MAX_TIMES_PER_DAY,
+    TIMES,
+    FieldError,
+    format_amount,
+    parse_amount,
+    parse_food,
+    parse_form,
+    parse_times,
+    plural_count,
+)
+from handouts.errors import BIDI_CONTROLS
+from handouts.i18n.dates import format_date
+from handouts.schedule import parse_schedule
+from handouts.schedule import template_vars as schedule_vars
 
-#: dose forms; the amount's unit as printed comes from the template (with plurals)
-FORMS = ("tablet", "capsule", "ml", "packet")
-#: times of day, in the order of a day
-TIMES = ("morning", "noon", "evening", "bedtime")
-FOOD = ("with", "without", "either")
-MAX_TIMES_PER_DAY = 6
 MAX_NAME = 80
 #: the fields, as `make` options (--patient ...) and batch CSV columns
 FIELDS = ("patient", "prescriber", "dose", "form", "times", "food", "start", "strength", "schedule")
-
-_FORM_ALIASES = {"tablets": "tablet", "tab": "tablet", "capsules": "capsule", "cap": "capsule",
-                 "ml": "ml", "milliliter": "ml", "milliliters": "ml", "millilitre": "ml",
-                 "packets": "packet", "sachet": "packet"}
-_TIME_ALIASES = {"am": "morning", "midday": "noon", "lunch": "noon", "pm": "evening",
-                 "night": "bedtime", "hs": "bedtime"}
-
-
-class FieldError(UsageError):
-    """A personalization field has a value that cannot be printed as asked."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.reason = message  # never repeats the value: it may be the patient's
-
 
 @dataclass(frozen=True)
 class Dose:
@@ -93,8 +87,6 @@ class Personal:
 def clean_name(value: str) -> str:
     """A name as it is printed: directional controls (embeddings, overrides, isolates and
     marks, which could reorder the text around it) removed, white space collapsed."""
-    from handouts.errors import BIDI_CONTROLS
-
     value = "".join(ch for ch in value if ch not in BIDI_CONTROLS)
     return " ".join(value.split())
 
@@ -110,56 +102,6 @@ def _name(field: str, value: str) -> str:
     if len(value) > MAX_NAME:
         raise FieldError(field, f"longer than {MAX_NAME} characters; shorten it")
     return value
-
-
-def parse_amount(value: str) -> Decimal:
-    text = value.strip().replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise FieldError("dose", "not a number; write the amount per dose, e.g. 1, 0.5 or 5") from None
-    if not amount.is_finite() or amount <= 0:
-        raise FieldError("dose", "must be more than 0; write the amount per dose, e.g. 1, 0.5 or 5")
-    if amount > 1000:
-        raise FieldError("dose", "too large for one dose; check the amount and the form")
-    if amount.as_tuple().exponent < -2:
-        raise FieldError("dose", "more than 2 decimals; round it as the label says")
-    return amount.normalize() if amount == amount.to_integral() else amount
-
-
-def parse_form(value: str) -> str:
-    key = value.strip().lower()
-    key = _FORM_ALIASES.get(key, key)
-    if key not in FORMS:
-        raise FieldError("form", f"not a form handouts knows; use one of: {', '.join(FORMS)}")
-    return key
-
-
-def parse_times(value: str) -> tuple[tuple[str, ...], int]:
-    """``3`` (times a day) or ``morning,evening`` (times of day)."""
-    text = value.strip().lower()
-    if re.fullmatch(r"\d+", text):
-        n = int(text)
-        if not 1 <= n <= MAX_TIMES_PER_DAY:
-            raise FieldError("times", f"too many or too few times a day: use 1 to {MAX_TIMES_PER_DAY}")
-        return (), n
-    names = [_TIME_ALIASES.get(t.strip(), t.strip()) for t in re.split(r"[,;/+ ]+", text) if t.strip()]
-    unknown = [n for n in names if n not in TIMES]
-    if unknown or not names:
-        raise FieldError("times", f"write a number of times a day (e.g. 3) or times of day "
-                                  f"from {', '.join(TIMES)} (e.g. morning,evening)")
-    if len(set(names)) != len(names):
-        raise FieldError("times", "names a time of day twice; name each once")
-    return tuple(t for t in TIMES if t in names), 0
-
-
-def parse_food(value: str) -> str:
-    key = value.strip().lower().replace("_", " ").replace("-", " ")
-    key = {"with food": "with", "without food": "without", "empty stomach": "without",
-           "with or without": "either", "with or without food": "either", "any": "either"}.get(key, key)
-    if key not in FOOD:
-        raise FieldError("food", "use with, without or either")
-    return key
 
 
 def parse_start(value: str) -> _dt.date:
@@ -206,8 +148,6 @@ def parse_strength(value: str) -> str:
 
 
 def _schedule(get: dict[str, str]) -> Schedule:
-    from handouts.schedule import parse_schedule
-
     for other in ("dose", "times"):
         if get[other]:
             raise FieldError("schedule", f"give either a schedule or --{other}, not both: "
@@ -225,45 +165,13 @@ def _schedule(get: dict[str, str]) -> Schedule:
     )
 
 
-# ---------------------------------------------------------------------------- plurals
-
-def plural_count(amount: Decimal, lang: str) -> int:
-    """An integer with the same plural category as ``amount`` in ``lang``, for gettext.
-
-    gettext's plural formulas take integers; CLDR knows the category of a decimal ("1.5
-    tablets" in English, "1,5 comprimé" in French). Map the decimal to CLDR's category,
-    then to the smallest positive integer of that category.
-    """
-    if amount == amount.to_integral():
-        return int(amount)
-    from babel import Locale
-
-    locale = Locale.parse(lang.replace("-", "_"))
-    category = locale.plural_form(amount)
-    for wanted in (category, "few", "other"):
-        for n in [*range(1, 200), 0]:
-            if locale.plural_form(n) == wanted:
-                return n
-    return 2
-
-
-def format_amount(amount: Decimal, lang: str) -> str:
-    from babel.numbers import format_decimal
-
-    return format_decimal(amount, locale=lang.replace("-", "_")).replace("\u202f", "\u00a0")
-
-
 def template_vars(personal: Personal | None, lang: str) -> dict:
     """What the handout template sees as ``p``: strings and numbers ready to print."""
-    from handouts.i18n.dates import format_date
-
     if not personal:
         return {"patient": "", "prescriber": "", "dose": None, "schedule": None}
     dose = personal.dose
     out: dict = {"patient": personal.patient, "prescriber": personal.prescriber, "dose": None, "schedule": None}
     if personal.schedule:
-        from handouts.schedule import template_vars as schedule_vars
-
         out["schedule"] = schedule_vars(personal.schedule, lang)
     if dose:
         marks = int(dose.amount.to_integral(rounding="ROUND_CEILING"))

@@ -16,6 +16,13 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel import Locale
+from babel.core import UnknownLocaleError
+
+from handouts.config import likely_territory
+from handouts.doses import FieldError, format_amount, parse_amount, parse_times, plural_count
+from handouts.i18n.dates import format_day
+
 #: the longest calendar a handout prints: 12 weeks of dated steps (a week of a last step
 #: that goes on is added to them)
 MAX_DAYS = 84
@@ -49,9 +56,7 @@ class DatedStep:
 
 
 def parse_schedule(value: str) -> tuple[Step, ...]:
-    """The steps of ``value``; a mistake is a :class:`handouts.personal.FieldError` naming the step."""
-    from handouts.personal import FieldError, parse_amount, parse_times
-
+    """The steps of ``value``; a mistake is a :class:`handouts.doses.FieldError` naming the step."""
     # (a schedule is the patient's: a message names the step and what is wrong, never the value)
     def fail(reason: str) -> FieldError:
         return FieldError("schedule", reason)
@@ -121,11 +126,6 @@ def calendar_days(steps: tuple[Step, ...], start: _dt.date) -> list[tuple[_dt.da
 def template_vars(schedule, lang: str) -> dict:
     """What the template sees of a schedule (``p.schedule``): step dates written the way the
     language writes them, and the calendar's rows of weeks (locale's first day of the week)."""
-    from babel import Locale
-
-    from handouts.personal import format_amount, plural_count
-    from handouts.i18n.dates import format_day
-
     locale = Locale.parse(lang.replace("-", "_"))
 
     steps = dated_steps(schedule.steps, schedule.start)
@@ -193,14 +193,8 @@ def template_vars(schedule, lang: str) -> dict:
 
 
 def _week_locale(locale):
-    from babel import Locale
-
-    from handouts.config import likely_territory
-
     if locale.territory:
         return locale
-    from babel.core import UnknownLocaleError
-
     territory = likely_territory(locale.language)
     try:
         return Locale(locale.language, territory=territory, script=locale.script) if territory else locale

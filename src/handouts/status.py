@@ -9,6 +9,11 @@ from handouts import content as _content
 from handouts import i18n
 from handouts.config import Config
 from handouts.errors import HandoutsError
+from handouts.handout import resolve_dirs
+from handouts.i18n.catalog import translator_for
+from handouts.i18n.localize import localize
+from handouts.render import template_dirs
+from handouts.render.markup import render_markup
 
 
 @dataclass(frozen=True)
@@ -37,11 +42,6 @@ class Status:
 
 
 def drug_language_status(drug: str, lang: str, content_dirs: list[Path], locales_dirs: list[Path]) -> Status:
-    from handouts.i18n.catalog import translator_for
-    from handouts.i18n.localize import localize
-    from handouts.render import template_dirs
-    from handouts.render.markup import render_markup
-
     try:
         mono = _content.load_monograph(_content.find_monograph(drug, content_dirs), drug)
         tr = translator_for(lang, locales_dirs, allow_fallback=True)
@@ -59,8 +59,6 @@ def translation_status(config: Config, content: tuple[Path, ...], locales: tuple
     """The drugs with their brand names, then one line per language: complete for every drug
     (reviewed or not), or which drugs are incomplete and how (a table of every drug would be
     too wide to read with the whole formulary)."""
-    from handouts.handout import resolve_dirs
-
     content_dirs, locales_dirs = resolve_dirs(config, content, locales)
     drugs = _content.available_drugs(content_dirs)
     langs = i18n.available_languages(locales_dirs)

@@ -8,7 +8,9 @@ process id from a thread (every system): a new parent means the old one is gone.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import threading
 import time
 
@@ -18,12 +20,8 @@ WATCH_EVERY = 0.5
 
 def exit_with_parent(parent: int | None = None) -> None:
     """Call first thing in a worker: it ends when ``parent`` (default: its parent now) does."""
-    import signal
-
     parent = parent or os.getppid()
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):

@@ -83,7 +83,8 @@ FOLDERS = Block(
         None, "--locales", metavar="DIR",
         help="A folder of the clinic's own translation catalogs (locales/<ll>/LC_MESSAGES/messages.po).")),
     config=(Optional[Path], typer.Option(
-        None, "--config", metavar="FILE", help="The clinic's handouts.toml (default: ./handouts.toml if there is one).")),
+        None, "--config", metavar="FILE",
+        help="The clinic's handouts.toml (default: ./handouts.toml if there is one).")),
 )
 
 
@@ -104,7 +105,8 @@ HANDOUT = Block(
         help="Print missing or stale translations in English, each marked [EN], with a notice on page 1.")),
     require_reviewed=(bool, typer.Option(
         False, "--require-reviewed",
-        help="Refuse a translation that a qualified translator has not reviewed (also: require_reviewed in the config).")),
+        help="Refuse a translation that a qualified translator has not reviewed "
+             "(also: require_reviewed in the config).")),
 )
 
 
@@ -123,7 +125,8 @@ PERSONAL = Block(
     prescriber=(Optional[str], typer.Option(None, "--prescriber", metavar="NAME",
                                             help="Who prescribed it, printed at the top.")),
     dose=(Optional[str], typer.Option(None, "--dose", metavar="AMOUNT",
-                                      help="How much per dose, e.g. 1, 0.5 or 5 (with --form and --times: a dose chart).")),
+                                      help="How much per dose, e.g. 1, 0.5 or 5 "
+                                           "(with --form and --times: a dose chart).")),
     form=(Optional[str], typer.Option(None, "--form", metavar="FORM", help="tablet, capsule, ml or packet.")),
     times=(Optional[str], typer.Option(None, "--times", metavar="N|TIMES",
                                        help="Times a day (e.g. 3) or times of day: morning,noon,evening,bedtime.")),
@@ -162,7 +165,8 @@ SENDING = Block(
     state=(Optional[Path], typer.Option(None, "--state", metavar="DIR", help="Folder of the send ledger (default: "
                                         "email.state, else .handouts-state next to the output).")),
     insecure_smtp=(bool, typer.Option(
-        False, "--insecure-smtp", help="Allow plain, unencrypted SMTP (email.security = none), for a local relay only.")),
+        False, "--insecure-smtp",
+        help="Allow plain, unencrypted SMTP (email.security = none), for a local relay only.")),
 )
 
 

@@ -23,7 +23,8 @@ class BatchProgressBar:
     def _start(self, total: int) -> None:
         if self.tty and total:
             from rich.console import Console  # (Rich: only on a terminal)
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
 
             self._bar = Bar(TextColumn("handouts"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                             transient=True, console=Console(stderr=True))

@@ -16,7 +16,9 @@ No patient name or address is ever written to a log line, an error message or an
 from __future__ import annotations
 
 import datetime as _dt
+import multiprocessing
 import os
+import signal
 import stat
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from handouts.config import EmailSettings
 from handouts.deliver import mail
 from handouts.deliver.printer import check_printer, send_to_printer
 from handouts.deliver.printfile import PrintFile
+
 # the CSV and its rows (re-exported: the command line and the tests know them from here)
 from handouts.deliver.rows import (  # noqa: F401
     COLUMNS,
@@ -114,8 +117,6 @@ def build_one(job: Job, out: Path) -> str | None:
 
 
 def _worker_init(parent: int | None = None) -> None:
-    import signal
-
     exit_with_parent(parent)  # a batch killed with SIGKILL leaves no worker behind
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     warm_up()  # ReportLab, the layout and the PDF writer, once per worker, before the first row comes
@@ -142,8 +143,6 @@ class Workers:
 
     def __enter__(self) -> "Workers":
         if self.count > 1:
-            import multiprocessing
-
             self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_worker_init, initargs=(os.getpid(),))
             for _ in range(self.count):

@@ -7,14 +7,14 @@ anything is made; a refusal is one line naming the queue, and the file is kept.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 from handouts.errors import OutputError, UsageError, shown
 
 
 def _lp_tools() -> tuple[str, str]:
-    import shutil
-
     lp, lpstat = shutil.which("lp"), shutil.which("lpstat")
     if lp is None or lpstat is None:
         raise OutputError("cannot print: the 'lp' and 'lpstat' commands (CUPS) are not installed; "
@@ -24,8 +24,6 @@ def _lp_tools() -> tuple[str, str]:
 
 def printer_queues() -> list[str]:
     """The CUPS queues this computer can print to (``lpstat -e``)."""
-    import subprocess
-
     _lp, lpstat = _lp_tools()
     try:
         proc = subprocess.run([lpstat, "-e"], capture_output=True, text=True, timeout=30)
@@ -46,8 +44,6 @@ def check_printer(printer: str) -> None:
 
 def send_to_printer(path: Path, printer: str) -> str:
     """Send the print file to a CUPS queue with ``lp``; returns lp's request id line."""
-    import subprocess
-
     lp, _lpstat = _lp_tools()  # (the queue: see check_printer, called before the handouts are made)
     try:
         proc = subprocess.run([lp, "-d", printer, "-t", "handouts", "--", str(path)],

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from handouts.errors import OutputError
+from handouts.output import check_file_target
 
 _OBJ = re.compile(rb"(\d+)\s+(\d+)\s+obj\b")
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
@@ -224,8 +225,6 @@ class PrintFile:
         self.duplex = duplex
         self.copies = max(1, copies)
         self.title = title
-        from handouts.output import check_file_target
-
         folder = check_file_target(self.path, "--print-file")
         try:
             fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)

@@ -14,6 +14,7 @@ import difflib
 import io
 import os
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
@@ -97,8 +98,6 @@ class Outcome:
 
 def read_csv(path: Path) -> list[Row]:
     """The rows of a patients CSV: UTF-8 with or without BOM, comma, semicolon or tab delimited."""
-    import stat
-
     where = shown(str(path), 120)
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a folder, a pipe or a device: never read

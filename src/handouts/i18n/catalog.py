@@ -10,13 +10,19 @@ TranslationError) whose message names the file and line.
 from __future__ import annotations
 
 import datetime as _dt
+import gettext
+import io
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from babel.messages.pofile import PoFileError, read_po, unescape
+
 from handouts.errors import TranslationError, shown
 from handouts.i18n import DOMAIN, SOURCE_LANGUAGE, catalog_paths
+from handouts.locate import display_path
 
 
 @dataclass(frozen=True)
@@ -97,8 +103,6 @@ class CatalogProblem:
 
     @property
     def where(self) -> str:
-        from handouts.locate import display_path
-
         return f"{display_path(self.path)}:{self.line}" if self.line else display_path(self.path)
 
     def __str__(self) -> str:
@@ -189,8 +193,6 @@ def _scan_lines(path: Path, lines: list[str]) -> list[tuple[int, str | None, str
 
 def _header_fields(tokens: list[tuple[int, str | None, str]]) -> dict[str, tuple[str, int]]:
     """The header entry's fields (lower-case name -> value, line where the field starts)."""
-    from babel.messages.pofile import unescape
-
     chunks: list[tuple[int, str]] = []
     state = None  # None: before the header; "id": its msgid; "str": its msgstr
     previous = None
@@ -236,8 +238,6 @@ def _header_fields(tokens: list[tuple[int, str | None, str]]) -> dict[str, tuple
 
 def _plural_function(path: Path, value: str, line: int) -> Callable[[int], int]:
     """The Plural-Forms header as a function, checked for every n from 0 to 1000."""
-    import gettext
-
     fix = "write it as the gettext manual gives it for the language, e.g. nplurals=2; plural=(n != 1);"
     m = re.fullmatch(r"\s*nplurals\s*=\s*([^;]*?)\s*;\s*plural\s*=\s*([^;]*?)\s*;?\s*", value)
     if not m:
@@ -289,10 +289,6 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _parse(path: Path):
     """(Babel's catalog, plural function) of one ``.po`` file, or a :class:`CatalogError`."""
-    import io
-
-    from babel.messages.pofile import PoFileError, read_po
-
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -314,8 +310,6 @@ def _parse(path: Path):
     except Exception as err:  # noqa: BLE001 (Babel's other failures: a header it cannot read)
         raise _error(path, 0, f"broken catalog: {shown(err) or type(err).__name__}", fix) from None
     if plural is None:
-        import gettext
-
         plural = gettext.c2py("(n != 1)")
     return cat, plural
 
@@ -337,8 +331,6 @@ def load_catalog(path: Path, lang: str) -> Catalog:
     Raises a :class:`CatalogError` (a TranslationError) for a broken file, and for a
     translation that uses a placeholder its English does not have.
     """
-    import unicodedata
-
     try:
         st = path.stat()
     except OSError as err:
@@ -456,8 +448,6 @@ class Lookups:
 
 
 def describe_problems(lang: str, drug: str, problems: list[Untranslated], catalogs: list[Catalog]) -> str:
-    from handouts.locate import display_path
-
     missing = sum(p.kind == "missing" for p in problems)
     stale = sum(p.kind == "stale" for p in problems)
     by_field: dict[str, dict[str, int]] = {}

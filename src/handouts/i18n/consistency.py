@@ -18,6 +18,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from handouts.i18n.catalog import read_catalog
+from handouts.locate import display_path
+
 _PLACEHOLDER = re.compile(r"%\([A-Za-z_]+\)s")
 _URL = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:)]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -37,8 +40,6 @@ class Mismatch:
     message: str
 
     def __str__(self) -> str:
-        from handouts.locate import display_path
-
         where = f"{display_path(self.path)}:{self.line}"
         ctx = f" [{self.context}]" if self.context else ""
         return f"{where}:{ctx} {self.message}: keep it as in the English \"{_short(self.msgid)}\""
@@ -73,8 +74,6 @@ def check_catalog(path: Path, brand_names: dict[str, list[str]] | None = None) -
     ``brand_names``: drug -> its brand names (from the content files), kept in every language.
     A broken file is a :class:`handouts.i18n.catalog.CatalogError` naming the file and line.
     """
-    from handouts.i18n.catalog import read_catalog
-
     catalog = read_catalog(path)
     brand_names = brand_names or {}
     names: dict[str, str] = {}  # drug -> localized generic name

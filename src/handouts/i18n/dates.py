@@ -9,6 +9,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
+
 
 def format_date(value: _dt.date, lang: str) -> str:
     """A date as the language writes it in full ("December 1, 2026", "1 de diciembre de 2026")."""
@@ -23,10 +27,6 @@ _NUMERIC = {"long": "d/M/y", "yMMMMd": "d/M/y", "MMMMd": "d/M", "MMMd": "d/M"}
 def format_day(value: _dt.date, lang: str, skeleton: str = "long") -> str:
     """``value`` in one of the forms a handout prints: ``long`` (with the year), ``MMMMd``
     ("December 15"), ``yMMMMd``, ``MMMd`` ("Dec 15", the calendar's first day of a month)."""
-    from babel import Locale
-    from babel.dates import format_date as babel_format_date
-    from babel.dates import format_skeleton
-
     locale = Locale.parse(lang.replace("-", "_"))
     if re.fullmatch(r"M\d+", locale.months["format"]["wide"].get(1, "")):
         text = babel_format_date(value, _NUMERIC[skeleton], locale=locale)

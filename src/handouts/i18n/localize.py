@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass
 
 from handouts.content import Monograph, Source, context
-from handouts.i18n.catalog import Untranslated, Review, Translator
+from handouts.i18n.catalog import Review, Translator, Untranslated, format_message
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,6 @@ def with_numbers(handout: LocalizedHandout, numbers: dict[str, str]) -> Localize
 
     A text that names a number the clinic left empty (no poison line abroad) is left out.
     """
-    import dataclasses
-
-    from handouts.i18n.catalog import format_message
-
     def fill(text: Text) -> Text | None:
         if "%(" not in text.value:
             return text

@@ -16,6 +16,12 @@ import difflib
 import unicodedata
 from functools import lru_cache
 
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+
+#: other names for the same catalog (ISO 639 code for Filipino, old codes)
+LANGUAGE_ALIASES = {"fil": "tl", "iw": "he", "in": "id", "ji": "yi"}
+
 #: names CLDR does not give for the catalogs' languages (each name -> every catalog it may mean)
 OTHER_NAMES: dict[str, tuple[str, ...]] = {
     "farsi": ("fa",),
@@ -65,8 +71,6 @@ def name_key(text: str) -> str:
 
 def _cldr_names(tag: str) -> list[str]:
     """The language's CLDR names: in English and in itself, with and without the script/region."""
-    from babel import Locale, UnknownLocaleError
-
     en = Locale("en")
     base = tag.split("-")[0].lower()
     names = [n for n in (en.languages.get(tag.replace("-", "_")), en.languages.get(base)) if n]
@@ -84,8 +88,6 @@ def _cldr_names(tag: str) -> list[str]:
 @lru_cache(maxsize=8)
 def _index(available: tuple[str, ...]) -> dict[str, frozenset[str]]:
     """Name key -> the available tags it names."""
-    from handouts.i18n import _ALIASES
-
     found: dict[str, set[str]] = {}
 
     def add(name: str, tags) -> None:
@@ -96,7 +98,7 @@ def _index(available: tuple[str, ...]) -> dict[str, frozenset[str]]:
     for tag in available:
         for name in _cldr_names(tag):
             add(name, [tag])
-    for code, target in _ALIASES.items():  # Filipino (fil) is the tl catalog
+    for code, target in LANGUAGE_ALIASES.items():  # Filipino (fil) is the tl catalog
         if target in available:
             for name in _cldr_names(code):
                 add(name, [target])
@@ -115,8 +117,6 @@ def by_name(text: str, available: list[str]) -> list[str]:
 
 def english_name(tag: str) -> str:
     """``es`` -> ``Spanish``, ``zh-Hans`` -> ``Chinese, Simplified``, ``tl`` -> ``Tagalog``."""
-    from babel import Locale, UnknownLocaleError
-
     en = Locale("en")
     if "-" not in tag and en.languages.get(tag):
         return en.languages[tag]
@@ -135,10 +135,6 @@ def describe(tags: list[str]) -> str:
 
 def _territory_tags(code: str, available: list[str]) -> list[str]:
     """The available languages of a country (``cn``, ``ua``), most spoken first (CLDR)."""
-    from babel.core import get_global
-
-    from handouts.i18n import _ALIASES
-
     spoken = get_global("territory_languages").get(code.upper()) or {}
     ranked = sorted(spoken.items(), key=lambda kv: -float(kv[1].get("population_percent") or 0))
     out = []
@@ -146,7 +142,7 @@ def _territory_tags(code: str, available: list[str]) -> list[str]:
         if float(info.get("population_percent") or 0) < _SPOKEN_PERCENT and info.get("official_status") not in _OFFICIAL:
             continue
         base, _, script = lang.partition("_")
-        base = _ALIASES.get(base, base)
+        base = LANGUAGE_ALIASES.get(base, base)
         for tag in available:
             parts = tag.lower().split("-")
             if parts[0] == base and (not script or script.lower() in parts[1:]):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from handouts.config import Clinic
+from handouts.errors import PageOverflowError
 from handouts.i18n import is_rtl, language_name
 from handouts.render import bidi as _bidi
+from handouts.render.markup import render_markup
+from handouts.render.styles import load_styles, styles_path, template_dirs  # noqa: F401 (part of this package's interface)
 
 # ReportLab looks for its bidi module when its text module is first imported: be there first
 _bidi.install()
@@ -25,18 +28,6 @@ LAYOUT_CHARACTERS = "\u2022\u00b7[EN]0123456789./"
 
 #: markup attributes that are printed (the glyph check covers them too)
 TEXT_ATTRIBUTES = ("title", "time", "amount", "label", "n")
-
-
-def template_dirs() -> tuple[Path, ...]:
-    from handouts.resources import templates_dir
-
-    return (templates_dir(),)
-
-
-def styles_path() -> Path:
-    from handouts.resources import templates_dir
-
-    return templates_dir() / "styles.toml"
 
 
 def _texts(root) -> Iterator[str]:
@@ -54,6 +45,7 @@ def _names(root) -> list[tuple[str, str]]:
 
 def _name_runs(styles, family, fonts, rtl: bool):
     """How to draw each name of a handout (see :mod:`handouts.render.names`), cached per name."""
+    # (ReportLab, 146 ms: the markup alone, for handouts list, does not load it)
     from handouts.render.fonts import drawable, name_font, source_coverage
     from handouts.render.names import plan
 
@@ -118,10 +110,6 @@ def markup_for(
     personal=None,
 ) -> HandoutMarkup:
     """Jinja2 step: the handout markup; a missing or stale translation is an error here."""
-    import unicodedata
-
-    from handouts.render.markup import render_markup
-
     rtl = is_rtl(tr.lang)
     clinic = clinic or Clinic()
     markup, problems = render_markup(
@@ -134,6 +122,7 @@ def markup_for(
         personal=personal,
     )
     tr.check_complete(handout.drug, problems)
+    # (ReportLab's QR encoder: see _name_runs)
     from handouts.render.icons import qr_runs
 
     qr = {url: qr_runs(url) for url in re.findall(r'<qr url="([^"]*)"', markup)}
@@ -158,8 +147,6 @@ def render_pdf(localized: HandoutMarkup | list[HandoutMarkup], *, paper: str, la
     runs one page over the style's page budget is laid out again with the [fit] spacing;
     ``fit`` uses that spacing from the start.
     """
-    from handouts.render.styles import load_styles
-
     localized = localized if isinstance(localized, list) else [localized]
     if fit and not large_print:
         # asked for the [fit] spacing from the start (a personal handout, whose dose chart
@@ -176,6 +163,7 @@ def render_pdf(localized: HandoutMarkup | list[HandoutMarkup], *, paper: str, la
 
 
 def _build(localized: list[HandoutMarkup], styles, paper: str, author: str) -> tuple[bytes, list[int]]:
+    # (ReportLab: see _name_runs)
     from handouts.render.fonts import fonts_for
     from handouts.render.layout import build_document, parse_markup
     from handouts.render.pdf import Part, column_width, text_width, write_pdf
@@ -196,9 +184,8 @@ def _build(localized: list[HandoutMarkup], styles, paper: str, author: str) -> t
                              key_prefix=f"p{i}", names=names, qr=part.qr)
         parts.append(Part(doc, fonts))
     first = parts[0].doc
+    # (ReportLab: see _name_runs)
     from reportlab.platypus.doctemplate import LayoutError
-
-    from handouts.errors import PageOverflowError
 
     try:
         return write_pdf(
@@ -209,6 +196,7 @@ def _build(localized: list[HandoutMarkup], styles, paper: str, author: str) -> t
             keywords=list(localized[0].keywords),
         )
     except LayoutError as err:
+        # (ReportLab: see _name_runs)
         from handouts.render.layout import describe
 
         element = getattr(err, "element", None)

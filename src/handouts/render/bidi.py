@@ -17,12 +17,15 @@ from __future__ import annotations
 import sys
 import unicodedata
 
+from handouts.errors import TemplateError
+
 _STRONG_OR_NUMBER = {"L", "R", "AL", "EN", "AN"}
 
 
 def _resolved(text: str, base_direction: str, brackets: bool) -> list[dict]:
     """python-bidi's algorithm, step by step: each character's dict, in visual order, with
     ``index`` (its logical position) and ``ch`` (mirrored where the algorithm mirrors)."""
+    # (python-bidi: only for right-to-left text)
     from bidi.algorithm import (
         apply_mirroring,
         explicit_embed_and_overrides,
@@ -131,11 +134,10 @@ def install() -> None:
 
 
 def check_installed() -> None:
+    # (ReportLab: the markup step does not load it)
     from reportlab.pdfgen import textobject
 
     if not textobject.rtlSupport:
-        from handouts.errors import TemplateError
-
         raise TemplateError(
             "right-to-left text is not available: ReportLab was loaded before handouts could "
             "set up its bidi support; import handouts.render before reportlab"

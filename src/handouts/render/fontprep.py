@@ -29,7 +29,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from platformdirs import user_cache_dir
+
+from handouts import locks
 from handouts.errors import TemplateError
+from handouts.output import write_atomic
 
 if TYPE_CHECKING:
     from handouts.render.styles import FontFamily
@@ -51,8 +55,6 @@ def fonts_dir() -> Path:
     else:
         root = os.environ.get("HANDOUTS_CACHE_DIR")
         if not root or root == "off":
-            from platformdirs import user_cache_dir
-
             root = user_cache_dir("handouts", appauthor=False)
         folder = Path(root) / "fonts"
     if folder.exists() and not folder.is_dir():
@@ -102,6 +104,7 @@ def instance(font, family: FontFamily, face: str, axes: dict[str, float], key: s
     Each face needs a PostScript name of its own: ReportLab embeds fonts by that name, and
     two faces under one name would share one font program (bold printed as regular).
     """
+    # (fontTools, 116 ms: only when a font is made)
     from fontTools.varLib import instancer
 
     style = "Bold" if face == "bold" else "Regular"
@@ -126,6 +129,7 @@ def instance(font, family: FontFamily, face: str, axes: dict[str, float], key: s
 def subset_font(source: Path, keep: Iterable[int] | None):
     """The source font (fontTools), cut to the code points ``keep`` (None: all of it),
     with every layout feature those characters use."""
+    # (fontTools: see instance)
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -147,8 +151,6 @@ def subset_font(source: Path, keep: Iterable[int] | None):
 def _make_faces(source: Path, family: FontFamily, keep: list[int] | None, key: str,
                 faces: dict[str, Path]) -> None:
     """Subset the source once (``keep``: code points, None for all), then instance each face."""
-    from handouts.output import write_atomic
-
     font = subset_font(source, keep)
     for face, axes in (family.axes or {}).items():
         buf = io.BytesIO()
@@ -169,8 +171,6 @@ def _read_manifest(folder: Path) -> dict:
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
-    from handouts.output import write_atomic
-
     manifest = {k: v for k, v in manifest.items() if k != "old"}
     write_atomic(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode(), 0o644, hint=_HINT)
 
@@ -200,8 +200,6 @@ def _record(folder: Path, entry_id: str, family: FontFamily, source: Path,
             faces: dict[str, Path], characters: int) -> None:
     """Add the new files to the manifest; drop what an older font package left behind.
     Under the manifest's own lock (read, change, write)."""
-    from handouts import locks
-
     with locks.exclusive(folder / ".manifest.lock"):
         manifest = _read_manifest(folder)
         fonts = manifest["fonts"]
@@ -231,8 +229,6 @@ def prepared_faces(family: FontFamily, source: Path, key: str, characters: Calla
     ``characters``: called only when the files must be made; the code points to keep, or
     None for the whole font. ``what`` says in the log line what the font is for.
     """
-    from handouts import locks
-
     folder = fonts_dir()
     entry_id = f"{family.name}-{key}"
     faces = {face: folder / f"{entry_id}-{face}.ttf" for face in (family.axes or {})}

@@ -7,6 +7,7 @@ may be in any script and fall back to other shipped families (see :mod:`handouts
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import importlib
 import io
@@ -15,8 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from handouts.errors import GlyphError, TemplateError
-from handouts.render.styles import FACES, FontFamily
+import babel
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from handouts import i18n
+from handouts.errors import GlyphError, TemplateError, shown
+from handouts.i18n import language_name
+from handouts.i18n.catalog import catalog_characters
+from handouts.render.fontprep import instance, key_for, prepared_faces, subset_font
+from handouts.render.styles import FACES, FontFamily, load_styles, styles_path
+from handouts.resources import locales_dir
 
 #: always in a prepared font: ASCII, Latin-1, general punctuation, arrows, CJK punctuation
 #: and kana, full-width forms
@@ -67,9 +80,6 @@ def font_file(family: FontFamily, face: str) -> Path:
 
 def family_languages(family: FontFamily) -> list[str]:
     """The languages whose handouts use this family (styles.toml, [fonts] languages)."""
-    from handouts.render import styles_path
-    from handouts.render.styles import load_styles
-
     return sorted(lang for lang, name in load_styles(styles_path()).language_fonts.items()
                   if name == family.name and lang != "default")
 
@@ -77,14 +87,6 @@ def family_languages(family: FontFamily) -> list[str]:
 def generated_characters(lang: str) -> set[str]:
     """What a handout prints besides its catalogs: dates, numbers and lists as CLDR writes
     them in ``lang``, and the language's own name."""
-    import datetime as _dt
-
-    from babel.dates import format_date
-    from babel.lists import format_list
-    from babel.numbers import format_decimal
-
-    from handouts.i18n import language_name
-
     loc = lang.replace("-", "_")
     chars: set[str] = set()
     try:
@@ -100,18 +102,12 @@ def generated_characters(lang: str) -> set[str]:
 
 
 def _shipped_catalogs(langs: list[str]) -> list[Path]:
-    from handouts import i18n
-    from handouts.resources import locales_dir
-
     return [p for lang in langs for p in i18n.catalog_paths(lang, [locales_dir()])]
 
 
 def base_characters(langs: list[str]) -> set[int]:
     """Code points of a base font: the base ranges, and what the shipped handouts in these
     languages print (their catalogs and CLDR's dates, numbers and names)."""
-    from handouts.i18n.catalog import catalog_characters
-    from handouts.resources import locales_dir
-
     points: set[int] = set()
     for lo, hi in BASE_RANGES:
         points.update(range(lo, hi))
@@ -136,16 +132,12 @@ def _face_files(family: FontFamily, extra: frozenset[int] = frozenset()) -> dict
         return {face: font_file(family, face) for face in FACES}
     if (family.name, extra) in _FILES:
         return _FILES[(family.name, extra)]
-    from handouts.render.fontprep import key_for, prepared_faces
-
     source = font_file(family, "regular")
     langs = family_languages(family)
     what = f"{', '.join(langs) or family.name} handouts"
     if not family.subset:
         made = prepared_faces(family, source, key_for(family, source, "whole"), None, what=what)
     else:
-        import babel
-
         digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in _shipped_catalogs(langs)]
         extra_text = "".join(chr(c) for c in sorted(extra))
         key = key_for(family, source, "base", BASE_RECIPE, babel.__version__, *digests, extra_text)
@@ -174,9 +166,6 @@ def register(family: FontFamily, extra: frozenset[int] = frozenset()) -> Registe
 
 
 def _register_files(family: FontFamily, files: dict[str, Path | bytes], prefix: str, tag: str) -> RegisteredFamily:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     by_file: dict[int | Path, str] = {}
     names: dict[str, str] = {}
     coverage: frozenset[int] | None = None
@@ -220,8 +209,6 @@ def name_font(family: FontFamily, chars: Iterable[str]) -> RegisteredFamily:
     hit = _NAME_FONTS.get((family.name, digest))
     if hit is not None:
         return hit
-    from handouts.render.fontprep import instance, subset_font
-
     try:
         font = subset_font(font_file(family, "regular"), [ord(c) for c in text])
         faces: dict[str, bytes] = {}
@@ -254,6 +241,7 @@ def source_coverage(family: FontFamily) -> frozenset[int]:
 
 
 def _source_coverage(family: FontFamily) -> frozenset[int]:
+    # (fontTools, 116 ms: only for a name in another script)
     from fontTools.ttLib import TTFont as FTFont
 
     try:
@@ -303,8 +291,6 @@ def drawable(ch: str) -> bool:
 
 def check_coverage(texts: Iterable[str], fonts: RegisteredFamily, lang: str) -> None:
     """Every character of every string must be drawable: a missing glyph is an error, not a box."""
-    from handouts.errors import shown
-
     for text in texts:
         for ch in text:
             if ord(ch) not in fonts.coverage and not drawable(ch):
@@ -318,11 +304,6 @@ def check_coverage(texts: Iterable[str], fonts: RegisteredFamily, lang: str) -> 
 def prepare_families(langs: list[str] | None = None, locales: tuple[Path, ...] = ()) -> list[tuple[str, list[Path]]]:
     """Prepare the variable families of these languages (default: every language with a
     catalog), with every character their catalogs use. Returns (family, files) pairs."""
-    from handouts import i18n
-    from handouts.i18n.catalog import catalog_characters
-    from handouts.render import styles_path
-    from handouts.render.styles import load_styles
-
     styles = load_styles(styles_path())
     dirs = i18n.locales_dirs(locales)
     if langs:

@@ -6,12 +6,12 @@ tables with header cells; the footer, letterhead and drawings left out (the PDF 
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+from html import escape
+
 
 def html_from_markup(markup: str) -> str:
     """The handout's markup as plain accessible HTML: headings, paragraphs and lists."""
-    import xml.etree.ElementTree as ET
-    from html import escape
-
     root = ET.fromstring(markup)
     out: list[str] = []
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.platypus import Flowable
 
@@ -25,8 +27,6 @@ QRRuns = tuple[int, tuple[tuple[int, int, int], ...]]
 def qr_runs(value: str, level: str = "M") -> QRRuns:
     """The QR code of ``value``, encoded once per address (the same drug's link is on every
     handout). A prepared handout carries its codes, so a cached one is not encoded again."""
-    from reportlab.graphics.barcode import qrencoder
-
     qr = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
     qr.addData(value)
     qr.make()
@@ -100,8 +100,6 @@ class Icon(Flowable):
 
     def _draw_stop(self, c, s):
         # red octagon with a white bar: "do not"
-        import math
-
         r = 0.5 / math.cos(math.pi / 8)
         pts = [
             (0.5 + r * math.cos(math.pi / 8 + k * math.pi / 4) * 0.98,
@@ -240,8 +238,6 @@ class Icon(Flowable):
     def _arc(self, c, s, cx, cy, r, start, extent, width, head=0.0):
         """A thick arc (degrees, counter-clockwise from 3 o'clock); ``head`` > 0 ends it in an
         arrowhead of that length."""
-        import math
-
         c.saveState()
         c.setLineCap(1 if not head else 0)
         c.setLineWidth(width * s)

@@ -5,25 +5,23 @@ Unknown elements are errors: a template can only use what is built here.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import re
-
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, Image, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from handouts.errors import TemplateError
 from handouts.render.fonts import RegisteredFamily
-from handouts.render.icons import ICONS, DoseBoxes, Icon, QRCode, StepMark
+from handouts.render.icons import ICONS, DoseBoxes, DoseMarks, Icon, QRCode, StepMark
+from handouts.render.scripts import has_rtl, install_shaping_by_font, rtl_paragraph_text, visual_lines
 from handouts.render.styles import Styles
-
-from handouts.render.scripts import install_shaping_by_font  # noqa: E402
 
 install_shaping_by_font()
 
@@ -302,12 +300,8 @@ class Builder:
     def _shaped(self, text: str, style: ParagraphStyle) -> tuple[str, ParagraphStyle]:
         if not self.rtl:
             return text, style
-        from handouts.render.scripts import has_rtl, rtl_paragraph_text
-
         if NAME_START in text:
             # a line with a name: wrapped and put in visual order here, each name as a unit
-            from handouts.render.scripts import visual_lines
-
             key = style.name + "-visual"
             if key not in self._rtl_styles:
                 self._rtl_styles[key] = style.clone(key, alignment=TA_RIGHT)
@@ -472,8 +466,6 @@ class Builder:
         return paras
 
     def _fits_half(self, text: str) -> bool:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         style = self.ps["bullet"]
         column = (self.width - self.sizes["column_gap"]) / 2
         return stringWidth(text, style.fontName, style.fontSize) + style.leftIndent < column * 0.96
@@ -499,8 +491,6 @@ class Builder:
 
     def el_url(self, el):
         """A web address, as a link; a long one is broken after a slash, never inside a word."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         href = el.get("href", "")
         if not href.startswith(("https://", "http://")):
             raise TemplateError(f"<url> needs an href starting with https://, got {href!r}")
@@ -598,8 +588,6 @@ class Builder:
                 self._box(content, "dose_border", "dose_background", border_width=1.2), Spacer(1, 2)]
 
     def _dose_chart(self, el):
-        from handouts.render.icons import DoseMarks
-
         z = self.sizes
         amount_el = el.find("amount")
         amount = self.inline(amount_el) if amount_el is not None else ""
@@ -612,8 +600,6 @@ class Builder:
             label = self.P(self.inline(row), self.ps["body"])
             if row.get("writein"):
                 # "Dose 1, time: ______": the line to write the time on follows the words
-                from reportlab.pdfbase.pdfmetrics import stringWidth
-
                 body = self.ps["body"]
                 text_width = stringWidth(self.plain(row), body.fontName, body.fontSize) + 6
                 line = WriteIn(1, body.leading, 0, self.colors["writein"])
@@ -764,8 +750,6 @@ class Builder:
     def _fitting(self, style: ParagraphStyle, texts: list[str], width: float) -> ParagraphStyle:
         """``style``, smaller if one of ``texts`` (weekday names: Arabic writes them whole) would
         not fit ``width`` on one line; never below 6 pt."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         widest = max((stringWidth(t, style.fontName, style.fontSize) for t in texts), default=0)
         if widest <= width:
             return style
@@ -842,8 +826,6 @@ class Builder:
         logo = el.get("logo")
         if not logo:
             return [*lines, Spacer(1, 4)]
-        from reportlab.platypus import Image
-
         height = self.sizes["icon"] * 1.6
         try:
             image = Image(logo)

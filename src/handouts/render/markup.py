@@ -7,19 +7,37 @@ up exactly as for extraction in ``babel.cfg``: i18n extension, trimmed, autoesca
 
 from __future__ import annotations
 
-import re
-
 import datetime as _dt
+import re
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
+from babel.lists import format_list
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    pass_context,
+)
+from jinja2 import TemplateError as JinjaTemplateError
+from markupsafe import Markup, escape
+
+from handouts.cache import cache_dir
 from handouts.config import Clinic
 from handouts.content import NUMBER_PLACEHOLDERS
-from handouts.i18n.dates import format_date
 from handouts.errors import TemplateError
-from handouts.i18n.catalog import Lookups, Untranslated
+from handouts.i18n.catalog import CatalogError, Lookups, Untranslated, format_message, placeholder_problem
+from handouts.i18n.dates import format_date
+from handouts.i18n.localize import NUMBER_END, NUMBER_START, with_numbers
+from handouts.personal import clean_name, format_amount
+from handouts.personal import template_vars as personal_vars
+from handouts.render.scripts import has_rtl
 
 if TYPE_CHECKING:
     from handouts.i18n.catalog import Translator
@@ -35,19 +53,12 @@ class Rendered(NamedTuple):
 
 
 def _bytecode_cache():
-    from jinja2 import FileSystemBytecodeCache
-
-    from handouts.cache import cache_dir
-
     folder = cache_dir("jinja")
     return FileSystemBytecodeCache(str(folder)) if folder else None
 
 
 @lru_cache(maxsize=8)
 def environment(template_dirs: tuple[Path, ...]):
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
-    from markupsafe import Markup, escape
-
     env = Environment(
         loader=FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True,
@@ -60,9 +71,6 @@ def environment(template_dirs: tuple[Path, ...]):
 
     def mark(text: str, fallback: bool) -> Markup:
         return Markup("<en>%s</en>") % text if fallback else escape(text)
-
-    from handouts.i18n.catalog import CatalogError, format_message, placeholder_problem
-
     # Jinja's own newstyle callables always apply Python's % to the text, so a translation
     # with a bare % ("100% segura") would be misprinted or fail. These format it themselves:
     # %(name)s is replaced (its value escaped unless it is Markup), %% is %, any other % stays.
@@ -115,8 +123,6 @@ def environment(template_dirs: tuple[Path, ...]):
     env.newstyle_gettext = True
     env.globals.update(gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext)
 
-    from handouts.i18n.localize import NUMBER_END, NUMBER_START
-
     def t(value: Text) -> Markup:
         text = mark(value.value, value.fallback)
         if NUMBER_START in text:  # a clinic's phone number: one unit, like a name
@@ -133,8 +139,6 @@ def environment(template_dirs: tuple[Path, ...]):
     @pass_context
     def and_list(ctx, keys, phrases) -> Markup:
         # "in the morning and at bedtime", joined as the language joins a list (CLDR)
-        from babel.lists import format_list
-
         items = [str(phrases[k]) for k in keys]
         return Markup(format_list(items, locale=ctx["_translator"].lang.replace("-", "_")))
 
@@ -145,8 +149,6 @@ def environment(template_dirs: tuple[Path, ...]):
     def personal(value, field: str) -> Markup:
         # a name (the patient's, the clinic's...): marked so that the layout can draw it in
         # another font where the handout's own font lacks its letters
-        from handouts.personal import clean_name
-
         text = clean_name(str(value or ""))
         return Markup('<name field="%s">%s</name>') % (field, text) if text else Markup("")
 
@@ -156,8 +158,6 @@ def environment(template_dirs: tuple[Path, ...]):
     def unit(ctx, value, field: str) -> Markup:
         # an amount written in Latin letters ("10 mL") inside right-to-left text: one unit, so
         # that the bidi algorithm does not pull "10" and "mL" apart around a strength in brackets
-        from handouts.render.scripts import has_rtl
-
         text = str(value or "")
         if ctx.get("direction") != "rtl" or not text or has_rtl(text) or "<" in text:
             return Markup(value) if isinstance(value, Markup) else escape(text)
@@ -168,10 +168,6 @@ def environment(template_dirs: tuple[Path, ...]):
     @pass_context
     def number(ctx, value) -> str:
         # a step's number as the language writes numbers
-        from decimal import Decimal
-
-        from handouts.personal import format_amount
-
         return format_amount(Decimal(value), ctx["_translator"].lang)
 
     env.filters["number"] = number
@@ -191,11 +187,6 @@ def render_markup(
     personal: "Personal | None" = None,
 ) -> Rendered:
     """The handout as markup, and every string it prints in English for want of a translation."""
-    from jinja2 import TemplateError as JinjaTemplateError
-
-    from handouts.personal import template_vars as personal_vars
-    from jinja2 import TemplateNotFound, TemplateSyntaxError
-
     env = environment(template_dirs)
     try:
         template = env.get_template(TEMPLATE)
@@ -204,8 +195,6 @@ def render_markup(
     except TemplateSyntaxError as err:
         raise TemplateError(f"{err.filename or TEMPLATE}:{err.lineno}: template error: {err.message}") from None
     unreviewed = not tr.is_source and not (tr.review and tr.review.reviewed)
-    from handouts.i18n.localize import with_numbers
-
     clinic = clinic or Clinic().as_template_vars()
     handout = with_numbers(handout, {k: clinic.get(k) or "" for k in NUMBER_PLACEHOLDERS})
     variables = dict(

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from handouts.errors import GlyphError
+from handouts.i18n import is_rtl
 from handouts.personal import clean_name
-from handouts.render.fonts import drawable
-from handouts.render.scripts import first_strong_direction, has_rtl
+from handouts.render.bidi import visual_order
+from handouts.render.fonts import coverage_for, drawable, source_coverage
+from handouts.render.scripts import first_strong_direction, has_rtl, reshape
 from handouts.render.styles import FontFamily, Styles
 
 #: a run with one of these prefers the family named (before the fallback order)
@@ -65,8 +67,6 @@ def plan(field: str, text: str, own: FontFamily, own_covers: Callable[[str], boo
     point a family's source font has.
     """
     if has_rtl(text):
-        from handouts.render.scripts import reshape
-
         text = reshape(text)  # letters joined first: the fonts must have the joined forms
     if all(own_covers(ch) for ch in text):
         return [Run(text, None)]
@@ -109,8 +109,6 @@ def plan(field: str, text: str, own: FontFamily, own_covers: Callable[[str], boo
     if has_rtl(text) and not rtl_handout:
         # right-to-left letters in a left-to-right line: the name in visual order here, as a
         # unit (ReportLab does not reorder a left-to-right line), each letter in its run's font
-        from handouts.render.bidi import visual_order
-
         chars = [(c, r.family) for r in runs for c in r.text]
         shown, order = visual_order("".join(c for c, _f in chars), first_strong_direction(text))
         # a line break between two right-to-left words would put them in the wrong order
@@ -143,8 +141,5 @@ def _merge(runs: list[Run]) -> list[Run]:
 def check_name(field: str, text: str, lang: str, styles: Styles) -> None:
     """Can this name be printed on a ``lang`` handout? A GlyphError naming the field if not
     (nothing is prepared: the source fonts' character maps are enough)."""
-    from handouts.i18n import is_rtl
-    from handouts.render.fonts import coverage_for, source_coverage
-
     own = styles.family_for(lang)
     plan(field, clean_name(text), own, coverage_for(own), styles, source_coverage, is_rtl(lang))

@@ -7,12 +7,17 @@ from dataclasses import dataclass
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+from reportlab.platypus.doctemplate import FrameBreak, LayoutError, NextPageTemplate
+from reportlab.platypus.flowables import PageBreak
 
 from handouts import __version__
+from handouts.render.bidi import log2vis
 from handouts.render.fonts import RegisteredFamily
 from handouts.render.layout import Anchor, Document, Footer, Heading
+from handouts.render.scripts import has_rtl, rtl_paragraph_text
 from handouts.render.styles import Styles
 
 PAPER = {"letter": LETTER, "a4": A4}
@@ -117,8 +122,6 @@ def footer_layout(footer: Footer, fonts: RegisteredFamily, size: float, width: f
     """The footer's parts and page numbers on one line where they fit; where they do not
     (large print, a long language), the parts wrap and the page numbers take the last line's
     end or a line of their own: never one text drawn over another."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     sep, gap = "  \u00b7  ", size * 2
 
     def w(text: str, font: str) -> float:
@@ -163,9 +166,6 @@ def _visual(text: str, rtl: bool) -> str:
     """A one-line string as drawn: Arabic-script text joined and in visual (right-to-left) order."""
     if not rtl:
         return text
-    from handouts.render.bidi import log2vis
-    from handouts.render.scripts import has_rtl, rtl_paragraph_text
-
     return log2vis(rtl_paragraph_text(text), "RTL") if has_rtl(text) else text
 
 
@@ -203,8 +203,6 @@ class HandoutDocTemplate(BaseDocTemplate):
     _element = None  # the markup element being laid out (named in an error if it cannot fit a page)
 
     def handle_flowable(self, flowables):
-        from reportlab.platypus.doctemplate import LayoutError
-
         if flowables:
             self._element = getattr(flowables[0], "_handouts_element", None) or self._element
         try:
@@ -235,9 +233,6 @@ def write_pdf(
 
     Metadata, /Lang and the initial font are the first part's.
     """
-    from reportlab.platypus.doctemplate import FrameBreak, NextPageTemplate
-    from reportlab.platypus.flowables import PageBreak
-
     pagesize = PAPER[paper]
     m = styles.page
     buf = io.BytesIO()

@@ -17,8 +17,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from html import unescape
+from xml.sax.saxutils import escape
 
 from handouts.errors import TemplateError
+from handouts.render.bidi import check_installed, visual_order
 
 #: inline markup dropped from right-to-left paragraphs (line breaks and a name's own font kept)
 _TAG = re.compile(r"<(?!br\s*/?>|/?font\b)[^>]*>")
@@ -33,7 +36,7 @@ def has_rtl(text: str) -> bool:
 @lru_cache(maxsize=1)
 def _reshaper():
     try:
-        import arabic_reshaper
+        import arabic_reshaper  # (only for Arabic-script text)
     except ImportError:  # a dependency: only a broken install lacks it
         raise TemplateError(
             "Arabic script needs the arabic-reshaper package; reinstall handouts "
@@ -61,8 +64,6 @@ _STAND_IN = {"LTR": "A", "RTL": "\u05d0"}
 
 def _items(markup: str) -> list[tuple[str, str | None, int | None]]:
     """(character, font face or None, name number or None) for each character of the markup."""
-    from html import unescape
-
     items: list[tuple[str, str | None, int | None]] = []
     unit, count = None, 0
     for m in _TOKEN.finditer(markup):
@@ -95,8 +96,6 @@ def first_strong_direction(text: str) -> str:
 
 def _visual(line: list[tuple[str, str | None, int | None]]) -> list[tuple[str, str | None]]:
     """One line in visual order; each name ordered on its own and placed as a unit."""
-    from handouts.render.bidi import visual_order
-
     units: dict[int, list[tuple[str, str | None]]] = {}
     seq: list[tuple[str, str | None, int | None]] = []
     for ch, face, unit in line:
@@ -131,8 +130,7 @@ def visual_lines(markup: str, width: float, font: str, size: float) -> str:
     logical order to ``width``, then each line is ordered by the Unicode bidi algorithm,
     with every name isolated (ordered on its own, placed as a unit).
     """
-    from xml.sax.saxutils import escape
-
+    # (ReportLab: the markup step uses this module without it)
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     markup = _TAG.sub("", markup)
@@ -186,6 +184,7 @@ def setup_cjk() -> None:
     global _KINSOKU_DONE
     if _KINSOKU_DONE:
         return
+    # (ReportLab: see visual_lines)
     from reportlab.lib import textsplit
     from reportlab.platypus import paragraph
 
@@ -203,9 +202,10 @@ def _cjk_frag_split(frags, maxWidths, calcBounds, encoding="utf8"):
     Latin name, a dose) goes to the next line whole when the line has an earlier break point
     (a space or a CJK character). ReportLab looks back only half the line, and so printed the
     crisis line "0800-111-0111" as "0800-111-0" / "111" in Chinese."""
+    # (ReportLab: see visual_lines)
     from reportlab.platypus.paragraph import (
-        ALL_CANNOT_START,
         _FUZZ,
+        ALL_CANNOT_START,
         ParaLines,
         category,
         cjkU,
@@ -285,6 +285,7 @@ def install_shaping_by_font() -> None:
     ReportLab shapes a whole word with its first font; a name in another font that touches
     the handout's text with no space ("患者：राम") would be drawn with the wrong glyphs.
     """
+    # (ReportLab: see visual_lines)
     from reportlab.pdfbase import ttfonts
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import paragraph
@@ -332,6 +333,4 @@ def load_script_support(script: str, lang: str) -> None:
         require_shaping(lang)
     elif script == "arabic":
         _reshaper()
-        from handouts.render.bidi import check_installed
-
         check_installed()

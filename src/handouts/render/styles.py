@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from handouts.errors import TemplateError
+from handouts.resources import templates_dir
 
 _UNITS = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0}
 _LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(pt|mm|cm|in)\s*$")
@@ -179,3 +180,11 @@ def load_styles(path: Path, large_print: bool = False, fit: bool = False) -> Sty
             raise TemplateError(f"{where}: fonts.fallback: unknown family {fam!r}; known: {', '.join(families)}")
     return Styles(page, sizes, colors, families, dict(langs), large_print,
                   0 if large_print else fit_pages, fit and not large_print, tuple(fallback))
+
+
+def template_dirs() -> tuple[Path, ...]:
+    return (templates_dir(),)
+
+
+def styles_path() -> Path:
+    return templates_dir() / "styles.toml"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from email_validator import EmailNotValidError, validate_email
+
 from handouts.errors import UsageError, shown
 
 
@@ -13,8 +15,6 @@ class AddressError(UsageError):
 
 def check_address(address: str, field: str = "email") -> str:
     """A syntactically valid address (no DNS lookup), normalized; the error never repeats it."""
-    from email_validator import EmailNotValidError, validate_email
-
     try:
         return validate_email(address.strip(), check_deliverability=False).normalized
     except EmailNotValidError as err:

@@ -7,8 +7,8 @@ import datetime as _dt
 import hashlib
 import io
 import os
-import re
 import secrets
+import tempfile
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -89,8 +89,6 @@ def dry_run_folder(folder: Path) -> None:
 def write_eml(folder: Path, name: str, data: bytes) -> None:
     """``folder/name``, owner-only, through a temporary file in the same folder that is renamed
     into place (and removed if anything fails)."""
-    import tempfile
-
     where = f"--dry-run {shown_path(folder)}"
     tmp = None
     try:

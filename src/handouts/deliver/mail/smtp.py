@@ -3,11 +3,15 @@ retry policy (temporary failures retried with a growing pause, then deferred).""
 
 from __future__ import annotations
 
+import copy
+import io
 import os
 import re
+import smtplib
 import ssl
 import time
 from dataclasses import dataclass, field
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Callable
@@ -52,10 +56,6 @@ def flatten(msg: EmailMessage, envelope_addresses: list[str], smtputf8: bool) ->
     ends, the message's policy (with utf8 when an envelope address is not ASCII and the server
     offers SMTPUTF8). Also whether SMTPUTF8 is needed; without the server's support, a
     :class:`_Permanent` refusal of this message."""
-    import copy
-    import io
-    from email.generator import BytesGenerator
-
     international = not all(a.isascii() for a in envelope_addresses)
     if international and not smtputf8:
         raise _Permanent("the address is not plain ASCII and the server does not offer SMTPUTF8 "
@@ -88,8 +88,6 @@ class Relay:
         return ctx  # certificate and host name verified, always
 
     def _open(self):
-        import smtplib
-
         s = self.s
         port = s.resolved_port()
         server = self._server()
@@ -135,8 +133,6 @@ class Relay:
         *sending*), then DATA. Until DATA has carried the whole message, a failure means it was
         not sent (:class:`_Temporary`, :class:`_Permanent`, or :class:`MailError` for the
         relay's settings); after that and before the server's reply, :class:`_InDoubt`."""
-        import smtplib
-
         if self.conn is None:
             self._open()
         conn = self.conn
@@ -192,8 +188,6 @@ class Relay:
         self.conn = None
 
     def close(self) -> None:
-        import smtplib
-
         if self.conn is not None:
             try:
                 self.conn.quit()
