@@ -102,9 +102,11 @@ def main() -> None:
 
         same = tmp / "same.csv"
         write_csv(same, args.same, mixed=False)
-        jobs, outcome, _note = batch.check_rows(batch.read_csv(same), batch.Options(out=tmp / "same", config=Config()))
+        rows = batch.read_csv(same)
         stamps = []
-        batch.build(jobs, tmp / "same", outcome, workers=1, progress=lambda job, st: stamps.append(time.perf_counter()))
+        batch.run_batch(rows, batch.BatchOptions(rows=batch.Options(out=tmp / "same", config=Config()), workers=1),
+                        lambda event: stamps.append(time.perf_counter()) if event.kind == "row" else None)
+        jobs, _outcome, _note = batch.check_rows(rows, batch.Options(out=tmp / "same", config=Config()))
         per = [b - a for a, b in zip(stamps, stamps[1:])][5:]  # after the first few (fonts, templates)
         ours = statistics.median(per)
         first = jobs[1].request

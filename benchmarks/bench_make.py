@@ -37,7 +37,7 @@ def handout_json(drug: str, lang: str, paper: str, personal=None) -> dict:
     from handouts.i18n.catalog import translator_for
 
     tr = translator_for(lang, dirs)
-    root = parse_markup(render_markup(localize(mono, tr), tr, template_dirs(), personal=personal))
+    root = parse_markup(render_markup(localize(mono, tr), tr, template_dirs(), personal=personal).markup)
 
     def text(el):
         return " ".join("".join(el.itertext()).split())

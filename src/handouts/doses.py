@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel import Locale
-from babel.numbers import format_decimal
-
 from handouts.errors import UsageError
 
 #: dose forms; the amount's unit as printed comes from the template (with plurals)
@@ -101,6 +98,8 @@ def plural_count(amount: Decimal, lang: str) -> int:
     tablets" in English, "1,5 comprimé" in French). Map the decimal to CLDR's category,
     then to the smallest positive integer of that category.
     """
+    from babel import Locale  # (Babel: only when a dose is printed)
+
     if amount == amount.to_integral():
         return int(amount)
 
@@ -114,4 +113,6 @@ def plural_count(amount: Decimal, lang: str) -> int:
 
 
 def format_amount(amount: Decimal, lang: str) -> str:
+    from babel.numbers import format_decimal  # (Babel: only when a dose is printed)
+
     return format_decimal(amount, locale=lang.replace("-", "_")).replace("\u202f", "\u00a0")

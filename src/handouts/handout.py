@@ -124,12 +124,7 @@ def _catalogs(lang: str, catalog_dirs: list[Path]) -> list[Path]:
 
 def _markup(req: Request, lang: str, path: Path, catalog_dirs: list[Path], english_follows: bool = False):
     """The localized markup of the handout (from the markup cache, unless it is personal)."""
-    # loaded on a cache miss only: content (YAML), catalogs (Babel), templates (Jinja2)
-    # (a cache miss: YAML, the catalogs (Babel), the templates (Jinja2))
-    from handouts.content import load_monograph
-    from handouts.i18n.catalog import translator_for
-    from handouts.i18n.localize import localize
-    from handouts.render import HandoutMarkup, markup_for, template_dirs
+    from handouts.render import HandoutMarkup, template_dirs  # (ReportLab is not loaded for these)
 
     # a personalized handout is never cached on disk: patient data stays out of the cache
     key = None if req.personal else markupcache.key(
@@ -139,6 +134,12 @@ def _markup(req: Request, lang: str, path: Path, catalog_dirs: list[Path], engli
     stored = markupcache.load(key) if key else None
     localized = HandoutMarkup.from_fields(stored) if stored else None
     if localized is None:
+        # (a markup cache miss only: YAML, the catalogs (Babel), the templates (Jinja2), 110 ms)
+        from handouts.content import load_monograph
+        from handouts.i18n.catalog import translator_for
+        from handouts.i18n.localize import localize
+        from handouts.render import markup_for
+
         mono = load_monograph(path, req.drug)
         tr = translator_for(lang, catalog_dirs, req.allow_fallback)
         localized = markup_for(localize(mono, tr), tr, clinic=req.config.clinic, print_date=req.print_date,

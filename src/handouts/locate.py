@@ -7,7 +7,6 @@ Brand names are read only when the name is not a drug's file name.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import stat
@@ -67,6 +66,8 @@ def find_monograph(drug: str, dirs: Iterable[Path]) -> Path:
         candidate = d / f"{drug}.yaml"
         if candidate.is_file():
             return candidate
+    import difflib  # (only for a typo: a suggestion)
+
     known = available_drugs(dirs)
     hint = difflib.get_close_matches(drug, known, n=1, cutoff=0.6)
     did = f"; did you mean '{hint[0]}'?" if hint else "."
@@ -110,6 +111,8 @@ def resolve_drug(text: str, dirs: Iterable[Path], *, echo: bool = True) -> tuple
 
 def _unknown(text: str, files: dict[str, Path], names: dict[str, list[tuple[str, str]]], echo: bool = True) -> str:
     """The message for a name that is no drug: the closest generic or brand name, the known drugs."""
+    import difflib  # (only for a typo: a suggestion)
+
     known = sorted(files)
     wanted = _fold(text)
     did = "; use a generic or brand name."

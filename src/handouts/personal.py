@@ -28,7 +28,6 @@ from handouts.doses import (  # noqa: F401 (part of this module's interface)
     plural_count,
 )
 from handouts.errors import BIDI_CONTROLS
-from handouts.i18n.dates import format_date
 from handouts.schedule import parse_schedule
 from handouts.schedule import template_vars as schedule_vars
 
@@ -167,6 +166,8 @@ def _schedule(get: dict[str, str]) -> Schedule:
 
 def template_vars(personal: Personal | None, lang: str) -> dict:
     """What the handout template sees as ``p``: strings and numbers ready to print."""
+    from handouts.i18n.dates import format_date  # (Babel: only when a personal handout is printed)
+
     if not personal:
         return {"patient": "", "prescriber": "", "dose": None, "schedule": None}
     dose = personal.dose

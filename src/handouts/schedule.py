@@ -16,12 +16,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel import Locale
-from babel.core import UnknownLocaleError
-
 from handouts.config import likely_territory
 from handouts.doses import FieldError, format_amount, parse_amount, parse_times, plural_count
-from handouts.i18n.dates import format_day
 
 #: the longest calendar a handout prints: 12 weeks of dated steps (a week of a last step
 #: that goes on is added to them)
@@ -126,6 +122,10 @@ def calendar_days(steps: tuple[Step, ...], start: _dt.date) -> list[tuple[_dt.da
 def template_vars(schedule, lang: str) -> dict:
     """What the template sees of a schedule (``p.schedule``): step dates written the way the
     language writes them, and the calendar's rows of weeks (locale's first day of the week)."""
+    from babel import Locale  # (Babel: only when a schedule is printed)
+
+    from handouts.i18n.dates import format_day  # (Babel)
+
     locale = Locale.parse(lang.replace("-", "_"))
 
     steps = dated_steps(schedule.steps, schedule.start)
@@ -193,6 +193,9 @@ def template_vars(schedule, lang: str) -> dict:
 
 
 def _week_locale(locale):
+    from babel import Locale  # (Babel: only when a schedule is printed)
+    from babel.core import UnknownLocaleError
+
     if locale.territory:
         return locale
     territory = likely_territory(locale.language)

@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Iterable
 
 from handouts.errors import UsageError, shown
-from handouts.i18n import names
-from handouts.i18n.names import LANGUAGE_ALIASES
 from handouts.resources import locales_dir
 
 SOURCE_LANGUAGE = "en"
@@ -79,6 +77,9 @@ def negotiate_language(requested: str, dirs: Iterable[Path], *, echo: bool = Tru
         for candidate in _candidates(tag):
             if candidate.lower() in lower:
                 return lower[candidate.lower()]
+    # (Babel, through the names of languages, 6 ms: not when a tag names a catalog)
+    from handouts.i18n import names
+
     what = f"'{shown(requested.strip())}'" if echo else ""
     if not _TAG.match(tag) and not names.plausible(requested):
         raise UsageError(
@@ -106,6 +107,8 @@ def _candidates(tag: str) -> list[str]:
     """
     # (Babel: only for a tag that names no catalog as it is; 6 ms off the quick path)
     from babel.core import get_global
+
+    from handouts.i18n.names import LANGUAGE_ALIASES  # (see negotiate_language)
 
     parts = tag.split("-")
     parts[0] = LANGUAGE_ALIASES.get(parts[0].lower(), parts[0].lower())

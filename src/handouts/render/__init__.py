@@ -12,7 +12,6 @@ from handouts.config import Clinic
 from handouts.errors import PageOverflowError
 from handouts.i18n import is_rtl, language_name
 from handouts.render import bidi as _bidi
-from handouts.render.markup import render_markup
 from handouts.render.styles import load_styles, styles_path, template_dirs  # noqa: F401 (part of this package's interface)
 
 # ReportLab looks for its bidi module when its text module is first imported: be there first
@@ -110,6 +109,8 @@ def markup_for(
     personal=None,
 ) -> HandoutMarkup:
     """Jinja2 step: the handout markup; a missing or stale translation is an error here."""
+    from handouts.render.markup import render_markup  # (Jinja2, 55 ms: a cached markup is not rendered again)
+
     rtl = is_rtl(tr.lang)
     clinic = clinic or Clinic()
     markup, problems = render_markup(

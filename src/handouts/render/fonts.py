@@ -16,17 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-import babel
-from babel.dates import format_date
-from babel.lists import format_list
-from babel.numbers import format_decimal
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from handouts import i18n
 from handouts.errors import GlyphError, TemplateError, shown
 from handouts.i18n import language_name
-from handouts.i18n.catalog import catalog_characters
 from handouts.render.fontprep import instance, key_for, prepared_faces, subset_font
 from handouts.render.styles import FACES, FontFamily, load_styles, styles_path
 from handouts.resources import locales_dir
@@ -87,6 +82,10 @@ def family_languages(family: FontFamily) -> list[str]:
 def generated_characters(lang: str) -> set[str]:
     """What a handout prints besides its catalogs: dates, numbers and lists as CLDR writes
     them in ``lang``, and the language's own name."""
+    from babel.dates import format_date  # (Babel: only when a font is made)
+    from babel.lists import format_list
+    from babel.numbers import format_decimal
+
     loc = lang.replace("-", "_")
     chars: set[str] = set()
     try:
@@ -108,6 +107,8 @@ def _shipped_catalogs(langs: list[str]) -> list[Path]:
 def base_characters(langs: list[str]) -> set[int]:
     """Code points of a base font: the base ranges, and what the shipped handouts in these
     languages print (their catalogs and CLDR's dates, numbers and names)."""
+    from handouts.i18n.catalog import catalog_characters  # (the catalogs, with Babel: only when a font is made)
+
     points: set[int] = set()
     for lo, hi in BASE_RANGES:
         points.update(range(lo, hi))
@@ -138,6 +139,8 @@ def _face_files(family: FontFamily, extra: frozenset[int] = frozenset()) -> dict
     if not family.subset:
         made = prepared_faces(family, source, key_for(family, source, "whole"), None, what=what)
     else:
+        import babel  # (Babel's version is part of the key: only for a variable family)
+
         digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in _shipped_catalogs(langs)]
         extra_text = "".join(chr(c) for c in sorted(extra))
         key = key_for(family, source, "base", BASE_RECIPE, babel.__version__, *digests, extra_text)
@@ -304,6 +307,8 @@ def check_coverage(texts: Iterable[str], fonts: RegisteredFamily, lang: str) -> 
 def prepare_families(langs: list[str] | None = None, locales: tuple[Path, ...] = ()) -> list[tuple[str, list[Path]]]:
     """Prepare the variable families of these languages (default: every language with a
     catalog), with every character their catalogs use. Returns (family, files) pairs."""
+    from handouts.i18n.catalog import catalog_characters  # (the catalogs, with Babel: only when a font is made)
+
     styles = load_styles(styles_path())
     dirs = i18n.locales_dirs(locales)
     if langs:

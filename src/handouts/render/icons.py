@@ -10,7 +10,6 @@ import functools
 import itertools
 import math
 
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.platypus import Flowable
 
@@ -26,7 +25,9 @@ QRRuns = tuple[int, tuple[tuple[int, int, int], ...]]
 @functools.lru_cache(maxsize=64)
 def qr_runs(value: str, level: str = "M") -> QRRuns:
     """The QR code of ``value``, encoded once per address (the same drug's link is on every
-    handout). A prepared handout carries its codes, so a cached one is not encoded again."""
+    handout). A localized handout carries its codes, so a cached one is not encoded again."""
+    from reportlab.graphics.barcode import qrencoder  # (ReportLab's barcodes, 20 modules: not for a cached markup)
+
     qr = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
     qr.addData(value)
     qr.make()
