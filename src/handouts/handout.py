@@ -214,14 +214,17 @@ def make_handout(req: Request) -> Result:
     lang, paper, path, catalog_dirs, bilingual, filename, cache_key = (
         r.lang, r.paper, r.path, r.catalog_dirs, r.bilingual, r.filename, r.cache_key)
 
-    from handouts.render import render_pdf  # ReportLab: not on the cached path
+    # (ReportLab: not on the cached path)
+    from handouts.render import render_pdf
+    from handouts.render.fonts import prepare_language
 
     localized = _markup(req, lang, path, catalog_dirs, english_follows=bilingual)
     parts = [localized]
     if bilingual:
         parts.append(_markup(req, i18n.SOURCE_LANGUAGE, path, catalog_dirs))
+    prepare_language(lang)  # the language's fonts, made once (minutes for Chinese the first time)
     try:
-        pdf = render_pdf(parts, paper=paper, large_print=req.large_print,
+        pdf = render_pdf(parts, paper=paper, large_print=req.large_print, logo=_logo(req.config),
                          author=req.config.clinic.name or "handouts", fit=bool(req.personal))
     except PageOverflowError as err:
         raise PageOverflowError(f"the {req.drug} handout in '{lang}' cannot be laid out: {err.message}") from None
@@ -237,6 +240,18 @@ def make_handout(req: Request) -> Result:
         unreviewed=localized.unreviewed,
         notes=r.notes,
     )
+
+
+def _logo(config: Config) -> bytes | None:
+    """The clinic's logo image, read before the layout (its errors name the file)."""
+    logo = config.clinic.logo
+    if not logo:
+        return None
+    try:
+        return Path(logo).read_bytes()
+    except OSError as err:
+        raise UsageError(f"clinic logo {shown(str(logo), 120)}: cannot read the image ({err.strerror}); "
+                         "use a PNG or JPEG file") from None
 
 
 def handout_markup(req: Request):

@@ -140,30 +140,33 @@ def markup_for(
 
 
 def render_pdf(localized: HandoutMarkup | list[HandoutMarkup], *, paper: str, large_print: bool = False,
-               author: str = "handouts", fit: bool = False) -> bytes:
+               author: str = "handouts", fit: bool = False, logo: bytes | None = None) -> bytes:
     """Markup -> glyph check -> flowables -> PDF bytes.
 
     A list makes one PDF of several parts (a bilingual handout: the patient's language, then
     English), each with its own fonts, direction, footer and page numbers. A handout that
     runs one page over the style's page budget is laid out again with the [fit] spacing;
-    ``fit`` uses that spacing from the start.
+    ``fit`` uses that spacing from the start. ``logo``: the clinic's logo image, already read
+    (nothing is read from disk while laying out, but fonts not yet prepared: see
+    :func:`handouts.render.fonts.prepare_language`).
     """
     localized = localized if isinstance(localized, list) else [localized]
     if fit and not large_print:
         # asked for the [fit] spacing from the start (a personal handout, whose dose chart
         # takes the room): one layout, not two
-        return _build(localized, load_styles(styles_path(), large_print, True), paper, author)[0]
+        return _build(localized, load_styles(styles_path(), large_print, True), paper, author, logo)[0]
     styles = load_styles(styles_path(), large_print)
-    pdf, pages = _build(localized, styles, paper, author)
+    pdf, pages = _build(localized, styles, paper, author, logo)
     if styles.fit_pages and max(pages) > styles.fit_pages:
         # one page too many: lay it out again with the tighter [fit] spacing, if that helps
-        fitted, fitted_pages = _build(localized, load_styles(styles_path(), large_print, True), paper, author)
+        fitted, fitted_pages = _build(localized, load_styles(styles_path(), large_print, True), paper, author, logo)
         if max(fitted_pages) < max(pages):
             return fitted
     return pdf
 
 
-def _build(localized: list[HandoutMarkup], styles, paper: str, author: str) -> tuple[bytes, list[int]]:
+def _build(localized: list[HandoutMarkup], styles, paper: str, author: str, logo: bytes | None
+           ) -> tuple[bytes, list[int]]:
     # (ReportLab: see _name_runs)
     from handouts.render.fonts import fonts_for
     from handouts.render.layout import build_document, parse_markup
@@ -182,7 +185,7 @@ def _build(localized: list[HandoutMarkup], styles, paper: str, author: str) -> t
         for field, text in _names(root):  # a name no font can draw is an error before any layout
             names(field, text)
         doc = build_document(root, styles, fonts, text_width(styles, paper), column_width(styles, paper), rtl,
-                             key_prefix=f"p{i}", names=names, qr=part.qr)
+                             key_prefix=f"p{i}", names=names, qr=part.qr, logo=logo)
         parts.append(Part(doc, fonts))
     first = parts[0].doc
     # (ReportLab: see _name_runs)

@@ -304,6 +304,15 @@ def check_coverage(texts: Iterable[str], fonts: RegisteredFamily, lang: str) -> 
                 )
 
 
+def prepare_language(lang: str) -> None:
+    """Make the static fonts of the language's family, if it is a variable one and they are not
+    made yet (once; up to a minute for Chinese, Japanese or Korean): a step of its own before
+    the layout, which then only finds them."""
+    family = load_styles(styles_path()).family_for(lang)
+    if family.variable:
+        _face_files(family)
+
+
 def prepare_families(langs: list[str] | None = None, locales: tuple[Path, ...] = ()) -> list[tuple[str, list[Path]]]:
     """Prepare the variable families of these languages (default: every language with a
     catalog), with every character their catalogs use. Returns (family, files) pairs."""

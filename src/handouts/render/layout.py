@@ -5,6 +5,7 @@ Unknown elements are errors: a template can only use what is built here.
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
@@ -200,6 +201,7 @@ class Builder:
         self.names = None
         #: the handout's QR codes, already encoded (url -> icons.QRRuns); others are encoded here
         self.qr: dict = {}
+        self.logo: bytes | None = None  # the clinic's logo image, read before the layout
         self._shape_next = False  # the paragraph being built holds a name that needs shaping
 
     # ------------------------------------------------------------------ styles
@@ -828,9 +830,11 @@ class Builder:
             return [*lines, Spacer(1, 4)]
         height = self.sizes["icon"] * 1.6
         try:
-            image = Image(logo)
+            if self.logo is None:
+                raise ValueError("the logo's bytes were not given")
+            image = Image(io.BytesIO(self.logo))
             ratio = image.imageWidth / image.imageHeight
-            image = Image(logo, width=height * ratio, height=height)
+            image = Image(io.BytesIO(self.logo), width=height * ratio, height=height)
         except Exception:  # ReportLab and Pillow raise several kinds for a bad image
             raise TemplateError(f"clinic logo {logo}: cannot read the image; use a PNG or JPEG file") from None
         table = Table([[lines, image]], colWidths=[None, height * ratio + 4])
@@ -929,12 +933,14 @@ def _without_names(el: ET.Element) -> str:
 
 def build_document(root: ET.Element, styles: Styles, fonts: RegisteredFamily, page_width: float,
                    frame_width: float, rtl: bool = False, key_prefix: str = "", names=None,
-                   qr: dict | None = None) -> Document:
-    """``qr``: the handout's QR codes, already encoded (url -> :data:`icons.QRRuns`)."""
+                   qr: dict | None = None, logo: bytes | None = None) -> Document:
+    """``qr``: the handout's QR codes, already encoded (url -> :data:`icons.QRRuns`); ``logo``:
+    the clinic's logo image (the bytes of the file the markup names)."""
     builder = Builder(styles, fonts, page_width, frame_width, rtl)
     builder.key_prefix = key_prefix
     builder.names = names
     builder.qr = qr or {}
+    builder.logo = logo
     return builder.build(root)
 
 
