@@ -32,7 +32,7 @@ def html_from_markup(markup: str) -> str:
 
     def block(el, level: int) -> None:
         tag = el.tag
-        if tag in ("footer", "letterhead", "qr") and tag != "qr":
+        if tag in ("footer", "letterhead"):
             return
         if tag == "title":
             out.append(f"<h1>{inline(el)}</h1>")
@@ -52,7 +52,7 @@ def html_from_markup(markup: str) -> str:
             out.append("<ul>" + "".join(f"<li>{inline(li)}</li>" for li in el) + "</ul>")
         elif tag == "questions":
             out.append("<ol>" + "".join(f"<li>{inline(q)}</li>" for q in el) + "</ol>")
-        elif tag in ("group", "qr"):
+        elif tag in ("group", "qr"):  # (a QR code's words are kept; the code itself is a picture)
             for child in el:
                 block(child, level)
         elif tag == "url":
