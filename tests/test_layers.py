@@ -3,7 +3,7 @@
 Floors, lowest first (README, "Layout of the repository"): the base (errors, config, paths,
 files), the data (content, languages, doses, the caches of markup and PDFs), render
 (content -> markup -> PDF), the pipeline (handout.py), the output end (deliver/, check,
-status), and the command line.
+status), and the faces: the command line and the web page.
 Every import counts, at the top of a module or inside a function.
 """
 
@@ -24,7 +24,7 @@ FLOORS = [
     ("render", ["handouts.render"]),
     ("pipeline", ["handouts.handout"]),
     ("output", ["handouts.deliver", "handouts.check", "handouts.status"]),
-    ("command line", ["handouts.cli", "handouts.entry", "handouts.__main__"]),
+    ("faces", ["handouts.cli", "handouts.entry", "handouts.__main__", "handouts.serve"]),
 ]
 
 

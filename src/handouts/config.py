@@ -74,10 +74,24 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class ServeSettings:
+    """[serve]: the front desk's web page (``handouts serve``)."""
+
+    printer: str | None = None  # the queue preselected in the page's Printer list
+    host: str | None = None  # another address than 127.0.0.1 to listen on (needs a password)
+    port: int = 8765
+    #: the access password's hash ("scrypt$<salt hex>$<hash hex>", from handouts serve --hash-password)
+    password_hash: str | None = None
+    password_env: str = "HANDOUTS_SERVE_PASSWORD"  # or the password itself in this environment variable
+    lang: str | None = None  # the page's own language (en or es; default: the browser's)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     clinic: Clinic = field(default_factory=Clinic)
     email: EmailSettings = field(default_factory=EmailSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
     paper: str | None = None
     content: Path | None = None
     locales: Path | None = None
@@ -169,6 +183,12 @@ def _env_name(value: Any) -> str:
     return value
 
 
+def _password_hash(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"scrypt\$[0-9a-f]{32}\$[0-9a-f]{64}", value):
+        raise TypeError('a hash made by handouts serve --hash-password ("scrypt$...$...")')
+    return value
+
+
 # section -> key -> (checker, what is expected)
 SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
     "clinic": {"name": _text, "phone": _text, "address": _text, "logo": _path,
@@ -178,6 +198,8 @@ SCHEMA: dict[str, dict[str, Callable[[Any], Any]]] = {
     "email": {"host": _text, "port": _port, "security": _security, "username": _text, "password_env": _env_name,
               "ca_file": _path, "sender": _text, "sender_name": _text, "rate": _int, "retries": _int,
               "backoff": _number, "timeout": _number, "state": _path},
+    "serve": {"printer": _text, "host": _text, "port": _port, "password_hash": _password_hash,
+              "password_env": _env_name, "lang": _text},
 }
 
 
@@ -249,6 +271,7 @@ def load_config(path: Path | None) -> Config:
         locales=rel(opts.get("locales"), "handouts.locales", folder=True),
         require_reviewed=opts.get("require_reviewed", False),
         email=_email_settings(values.get("email", {}), rel, base),
+        serve=ServeSettings(**values.get("serve", {})),
     )
 
 

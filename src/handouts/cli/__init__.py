@@ -239,6 +239,32 @@ def list_(folders=FOLDERS) -> None:
     typer.echo(translation_status(folders.config, folders.content_dirs, folders.locales_dirs))
 
 
+@app.command()
+@blocks
+def serve(
+    host: Optional[str] = typer.Option(None, "--host", metavar="ADDRESS",
+                                       help="Listen on this address (default 127.0.0.1: this computer only; "
+                                            "another needs [serve] password_hash)."),
+    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535, help="The port (default 8765)."),
+    hash_password: bool = typer.Option(False, "--hash-password",
+                                       help="Read a new access password from standard input and print its hash "
+                                            "for [serve] password_hash; start nothing."),
+    folders=FOLDERS,
+) -> None:
+    """The front desk's web page: make, preview, print and email handouts, and run a batch."""
+    if hash_password:
+        from handouts.serve.security import hash_password as _hash  # (the web page's code: only for this command)
+
+        password = sys.stdin.readline().rstrip("\n")
+        if len(password) < 10:
+            raise UsageError("--hash-password: use a password of 10 characters or more")
+        typer.echo(_hash(password))
+        return
+    from handouts.serve import serve as _serve  # (the web page's code: only for this command)
+
+    _serve(folders.config, host, port, say=lambda line: typer.echo(line, err=True))
+
+
 fonts_app = typer.Typer(help="Fonts: prepare the large ones (Chinese, Japanese, Korean, Arabic) once.",
                         no_args_is_help=True)
 app.add_typer(fonts_app, name="fonts")

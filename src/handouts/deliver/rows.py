@@ -107,6 +107,12 @@ def read_csv(path: Path) -> list[Row]:
         raise CSVError(f"{where}: no such file; give the patients CSV exported from the clinic's system") from None
     except OSError as err:
         raise CSVError(f"{where}: cannot read: {err.strerror}") from None
+    return read_csv_bytes(raw, str(path))
+
+
+def read_csv_bytes(raw: bytes, where: str) -> list[Row]:
+    """The rows of a patients CSV's bytes (an upload); ``where`` names it in errors."""
+    where = shown(where, 120)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -1,0 +1,241 @@
+"""``handouts serve`` in a real browser: Debian's chromium driven by Playwright, against the
+server started as the front desk starts it. Pages are driven by their accessible names."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import EXE, flat, pdf_text
+from smtp_server import PASSWORD, SMTPServer, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "tests" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+QUEUE = "handouts-test"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _need(what: str, ok: bool) -> None:
+    if not ok:
+        if os.environ.get("HANDOUTS_REQUIRE_BROWSER"):
+            pytest.fail(f"{what} is missing (.ci/run installs it)")
+        pytest.skip(f"{what} is not installed here (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need("Debian's chromium", Path(CHROMIUM).exists())
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def smtp(tmp_path_factory):
+    server = SMTPServer(tmp_path_factory.mktemp("smtp")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, smtp):
+    """The page, as `handouts serve` starts it, for a clinic with a printer and an SMTP relay."""
+    folder = tmp_path_factory.mktemp("serve")
+    config = smtp.config(folder, extra=f'\n[serve]\nprinter = "{QUEUE}"\n')
+    port = free_port()
+    env = dict(os.environ, HANDOUTS_SMTP_PASSWORD=PASSWORD)
+    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--config", str(config)], cwd=folder, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/", timeout=1)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"handouts serve stopped: {proc.stderr.read()}")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def page(request, browser):
+    context = browser.new_context(java_script_enabled=request.param, accept_downloads=True, locale="en-US")
+    yield context.new_page()
+    context.close()
+
+
+def _make(page, server, drug="baclofen", lang="es", **fields):
+    page.goto(server + "/")
+    page.get_by_label("Drug", exact=True).fill(drug)
+    page.get_by_label("Language", exact=True).select_option(lang)
+    for label, value in fields.items():
+        page.get_by_label(label, exact=True).fill(value)
+
+
+def test_a_spanish_handout_with_the_patients_name_downloads_as_a_pdf(page, server, tmp_path):
+    _make(page, server, **{"Patient name": "Ana García"})
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PDF").click()
+    path = tmp_path / "got.pdf"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "baclofen-es.pdf"
+    text = flat(" ".join(pdf_text(path)))
+    assert "Ana García" in text and "Baclofeno" in text
+
+
+def test_a_typo_in_the_drug_shows_the_suggestion_beside_the_field(page, server):
+    _make(page, server, drug="baclofn")
+    page.get_by_role("button", name="Preview").click()
+    field = page.get_by_label("Drug", exact=True)
+    assert field.get_attribute("aria-invalid") == "true"
+    described = page.locator(f"#{field.get_attribute('aria-describedby')}")
+    assert "did you mean 'baclofen'?" in described.inner_text()
+
+
+def test_the_preview_shows_every_page_of_the_pdf(page, server):
+    _make(page, server, drug="Lioresal", lang="en")
+    page.get_by_role("button", name="Preview").click()
+    first = page.get_by_role("img", name=re.compile(r"^Page 1 of \d+$"))
+    first.wait_for()
+    total = int(first.get_attribute("alt").rsplit(" ", 1)[1])
+    assert total >= 2
+    for n in range(1, total + 1):
+        picture = page.get_by_role("img", name=f"Page {n} of {total}")
+        picture.evaluate("img => img.complete || new Promise(done => img.addEventListener('load', done))")
+        assert picture.evaluate("img => img.naturalWidth") > 500  # the picture loaded
+
+
+def test_print_sends_the_pdf_to_the_clinics_printer(page, server):
+    _need("the CUPS test queue", shutil.which("lp") is not None and
+          subprocess.run(["lpstat", "-p", QUEUE], capture_output=True).returncode == 0)
+    _make(page, server, drug="naloxone", lang="en")
+    assert page.get_by_label("Printer", exact=True).input_value() == QUEUE  # the clinic's default
+    page.get_by_role("button", name="Print", exact=True).click()
+    status = page.get_by_role("status").filter(has_text="Sent to")
+    assert status.inner_text().startswith(f"Sent to {QUEUE}, job ")
+
+
+def test_email_sends_once_and_a_second_click_says_already_sent(page, server, smtp):
+    before = len(smtp.received)
+    address = f"pat{int(time.time() * 1000) % 10**9}@example.org"
+    _make(page, server, drug="lamotrigine", lang="es", **{"Patient name": "Ana García", "Email address": address})
+    page.get_by_role("button", name="Email", exact=True).click()
+    assert page.get_by_role("status").filter(has_text="Sent by email").count() == 1
+    assert len(smtp.received) == before + 1 and smtp.received[-1].rcpt_tos == [address]
+    # the form keeps its values; a second click does not send again
+    assert page.get_by_label("Email address", exact=True).input_value() == address
+    assert page.get_by_label("Patient name", exact=True).input_value() == "Ana García"
+    page.get_by_role("button", name="Email", exact=True).click()
+    assert page.get_by_role("status").filter(has_text="Already sent").count() == 1
+    assert len(smtp.received) == before + 1
+
+
+def test_a_batch_is_checked_then_made_with_its_progress_to_the_end(page, server):
+    page.goto(server + "/batch")
+    page.get_by_label("CSV file").set_input_files(str(ROOT / "samples" / "patients.csv"))
+    page.get_by_role("button", name="Check rows").click()
+    page.get_by_role("button", name="Make all").click()
+    bar = page.locator("progress")
+    page.get_by_role("link", name="Download print file").wait_for(timeout=120_000)
+    total = int(bar.get_attribute("max"))
+    assert total >= 5 and int(bar.get_attribute("value")) == total
+    assert page.get_by_text(f"{total} of {total}").count() == 1
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download print file").click()
+    assert download.value.suggested_filename == "handouts-print.pdf"
+    # Email all: each row with an address, once; a second click sends nothing more
+    page.get_by_role("button", name="Email all").click()
+    first = page.get_by_role("status").filter(has_text="Email:").inner_text()
+    page.get_by_role("button", name="Email all").click()
+    again = page.get_by_role("status").filter(has_text="Email:").inner_text()
+    assert "failed 0" in first and again.startswith("Email: sent 0, already sent ")
+    assert int(again.split("already sent ")[1].split(",")[0]) >= 2
+
+
+def test_print_all_sends_the_batchs_print_file(browser, server):
+    _need("the CUPS test queue", shutil.which("lp") is not None and
+          subprocess.run(["lpstat", "-p", QUEUE], capture_output=True).returncode == 0)
+    page = browser.new_page()
+    page.goto(server + "/batch")
+    page.get_by_label("CSV file").set_input_files(str(ROOT / "samples" / "patients.csv"))
+    page.get_by_role("button", name="Check rows").click()
+    page.get_by_role("button", name="Make all").click()
+    page.get_by_role("button", name="Print all").wait_for(timeout=120_000)
+    assert page.get_by_label("Printer").input_value() == QUEUE
+    page.get_by_role("button", name="Print all").click()
+    assert page.get_by_role("status").filter(has_text="Sent to").inner_text().startswith(f"Sent to {QUEUE}, job ")
+    page.close()
+
+
+def test_every_page_links_the_others(page, server):
+    for path in ("/", "/batch", "/languages"):
+        page.goto(server + path)
+        nav = page.get_by_role("navigation")
+        for name in ("Make a handout", "Batch", "Languages"):
+            assert nav.get_by_role("link", name=name).count() == 1
+
+
+def test_a_post_without_the_csrf_token_is_refused(server):
+    data = b"drug=baclofen&lang=es&action=download"
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(urllib.request.Request(server + "/", data=data, method="POST"), timeout=10)
+    assert caught.value.code == 403
+
+
+def test_a_foreign_host_header_is_refused(server):
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(urllib.request.Request(server + "/", headers={"Host": "attacker.example:80"}),
+                               timeout=10)
+    assert caught.value.code == 400
+
+
+def test_no_serious_accessibility_violation_on_any_page(browser, server):
+    _need("axe-core (npm ci --prefix tests/web)", AXE.exists())
+    context = browser.new_context(bypass_csp=True)  # (to inject axe; the page itself allows only its own scripts)
+    page = context.new_page()
+    found = {}
+    for path in ("/", "/batch", "/languages"):
+        page.goto(server + path)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [f"{v['id']} ({v['impact']})" for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        if bad:
+            found[path] = bad
+    context.close()
+    assert found == {}
+
+
+def test_screenshots_of_each_page(browser, server, tmp_path):
+    """The README's pictures: HANDOUTS_SCREENSHOTS=samples writes them there."""
+    folder = Path(os.environ.get("HANDOUTS_SCREENSHOTS") or tmp_path)
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="en-US")
+    page = context.new_page()
+    _make(page, server, drug="baclofen", lang="es", **{"Patient name": "Ana García", "Dose": "1", "Times": "3"})
+    page.get_by_label("Form", exact=True).select_option("tablet")
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("img", name=re.compile(r"^Page 1 of \d+$")).wait_for()
+    page.screenshot(path=str(folder / "serve-make.png"), full_page=True)
+    page.goto(server + "/batch")
+    page.get_by_label("CSV file").set_input_files(str(ROOT / "samples" / "patients.csv"))
+    page.get_by_role("button", name="Check rows").click()
+    page.screenshot(path=str(folder / "serve-batch.png"), full_page=True)
+    page.goto(server + "/languages")
+    page.screenshot(path=str(folder / "serve-languages.png"), full_page=True)
+    context.close()
+    for name in ("serve-make.png", "serve-batch.png", "serve-languages.png"):
+        assert (folder / name).stat().st_size > 10_000
