@@ -229,13 +229,106 @@ def test_screenshots_of_each_page(browser, server, tmp_path):
     page.get_by_label("Form", exact=True).select_option("tablet")
     page.get_by_role("button", name="Preview").click()
     page.get_by_role("img", name=re.compile(r"^Page 1 of \d+$")).wait_for()
-    page.screenshot(path=str(folder / "serve-make.png"), full_page=True)
+    page.screenshot(path=str(folder / "serve-make.jpg"), full_page=True, type="jpeg", quality=70)
     page.goto(server + "/batch")
     page.get_by_label("CSV file").set_input_files(str(ROOT / "samples" / "patients.csv"))
     page.get_by_role("button", name="Check rows").click()
     page.screenshot(path=str(folder / "serve-batch.png"), full_page=True)
+    page.set_viewport_size({"width": 1900, "height": 800})  # every language's column
     page.goto(server + "/languages")
     page.screenshot(path=str(folder / "serve-languages.png"), full_page=True)
     context.close()
-    for name in ("serve-make.png", "serve-batch.png", "serve-languages.png"):
+    for name in ("serve-make.jpg", "serve-batch.png", "serve-languages.png"):
         assert (folder / name).stat().st_size > 10_000
+
+
+def test_the_page_speaks_spanish_to_a_spanish_browser(browser, server):
+    context = browser.new_context(locale="es-ES")
+    page = context.new_page()
+    page.goto(server + "/")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("navigation").get_by_role("link", name="Hacer una hoja informativa").count() == 1
+    page.get_by_label("Medicamento", exact=True).fill("baclofen")
+    page.get_by_role("button", name="Vista previa").click()
+    assert page.get_by_role("img", name=re.compile(r"^Página 1 de \d+$")).count() == 1
+    context.close()
+
+
+def test_the_web_catalogs_hold_every_string_of_the_page(tmp_path):
+    """locales/web.pot is what extraction finds now, and the Spanish catalog translates all of it."""
+    from babel.messages.pofile import read_po
+
+    out = tmp_path / "web.pot"
+    subprocess.run([str(Path(EXE).parent / "pybabel"), "extract", "-F", "babel-web.cfg", "-o", str(out),
+                    "--add-comments=Translators:", "--project=handouts-web", "."], cwd=ROOT, check=True,
+                   capture_output=True)
+    with out.open("rb") as fh:
+        found = {m.id for m in read_po(fh) if m.id}
+    with (ROOT / "locales" / "web.pot").open("rb") as fh:
+        shipped = {m.id for m in read_po(fh) if m.id}
+    assert found == shipped, "run: pybabel extract -F babel-web.cfg -o locales/web.pot ."
+    with (ROOT / "locales" / "es" / "LC_MESSAGES" / "web.po").open("rb") as fh:
+        spanish = {m.id: m.string for m in read_po(fh) if m.id}
+    assert sorted(i for i in shipped if not spanish.get(i)) == []
+
+
+def _start(folder: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess | None:
+    return subprocess.run([str(EXE), "serve", *args], cwd=folder, env=dict(os.environ, **(env or {})),
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_another_host_needs_an_access_password(tmp_path):
+    r = _start(tmp_path, "--host", "0.0.0.0", "--port", str(free_port()))
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        "handouts: error: --host 0.0.0.0: the page would be open to the whole network; set an access password "
+        "first ([serve] password_hash from 'handouts serve --hash-password', or the environment variable "
+        "HANDOUTS_SERVE_PASSWORD), or listen on 127.0.0.1"]
+
+
+def test_a_hashed_password_opens_the_page_and_a_wrong_one_does_not(tmp_path, browser):
+    r = subprocess.run([str(EXE), "serve", "--hash-password"], input="front desk 2026\n", capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0 and r.stdout.startswith("scrypt$")
+    port = free_port()
+    (tmp_path / "handouts.toml").write_text(f'[serve]\npassword_hash = "{r.stdout.strip()}"\n', encoding="utf-8")
+    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port)], cwd=tmp_path, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/login", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        page = browser.new_page()
+        page.goto(url + "/languages")
+        assert page.url == url + "/login"  # every page asks for it first
+        page.get_by_label("Access password").fill("not it")
+        page.get_by_role("button", name="Sign in").click()
+        assert page.get_by_text("Wrong password; try again.").count() == 1
+        page.get_by_label("Access password").fill("front desk 2026")
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(url + "/languages")
+        assert page.get_by_role("heading", name="Languages").count() == 1
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_a_csv_larger_than_5_mb_is_refused_with_a_message(page, server, tmp_path):
+    big = tmp_path / "big.csv"
+    big.write_text("drug,lang\n" + "baclofen,es\n" * 500_000, encoding="utf-8")  # 6 MB
+    page.goto(server + "/batch")
+    page.get_by_label("CSV file").set_input_files(str(big))
+    page.get_by_role("button", name="Check rows").click()
+    assert "larger than 5 MB" in page.content()
+
+
+def test_no_other_file_can_be_read_through_the_page(server):
+    for path in ("/static/../../pyproject.toml", "/static/%2e%2e%2fhandouts.toml", "/static/make.html.j2",
+                 "/preview/nope/1.png", "/batch/nope/print.pdf"):
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(server + path, timeout=10)
+        assert caught.value.code == 404, path
