@@ -41,7 +41,7 @@ from handouts.render.markup import environment
 from handouts.resources import locales_dir, templates_dir
 from handouts.serve import security
 from handouts.serve.forms import MakeForm, read_make_form
-from handouts.serve.previews import page_pictures
+from handouts.serve.previews import Preview
 from handouts.serve.store import Store
 from handouts.serve.warmup import FontWarmup
 
@@ -230,18 +230,18 @@ def _act(page: Page, form: MakeForm, action: str) -> dict[str, Any]:
             reply = send_to_printer(path, printer)
         job = reply.split()[3] if reply.startswith("request id is ") else reply
         return {"printed": {"printer": printer, "job": job.rsplit("-", 1)[-1]}}
-    pictures = page_pictures(result.pdf)
-    token = page.previews.put(pictures)
-    return {"preview": {"token": token, "pages": len(pictures)}, "result": result}
+    preview = Preview(result.pdf)
+    token = page.previews.put(preview)
+    return {"preview": {"token": token, "pages": preview.pages}, "result": result}
 
 
 async def preview_picture(request: WebRequest) -> Response:
     page: Page = request.app.state.page
-    pictures = page.previews.get(request.path_params["token"])
+    preview = page.previews.get(request.path_params["token"])
     n = request.path_params["n"]
-    if pictures is None or not 1 <= n <= len(pictures):
+    if preview is None or not 1 <= n <= preview.pages:
         raise HTTPException(404, "this preview has expired; press Preview again")
-    return Response(pictures[n - 1], media_type="image/png")
+    return Response(await asyncio.to_thread(preview.picture, n), media_type="image/png")
 
 
 # ---------------------------------------------------------------------- batch
