@@ -116,7 +116,10 @@ def test_the_preview_shows_every_page_of_the_pdf(page, server):
     assert total >= 2
     for n in range(1, total + 1):
         picture = page.get_by_role("img", name=f"Page {n} of {total}")
-        picture.evaluate("img => img.complete || new Promise(done => img.addEventListener('load', done))")
+        for _ in range(100):  # (polled: without JavaScript the page's own events do not run)
+            if picture.evaluate("img => img.complete"):
+                break
+            time.sleep(0.05)
         assert picture.evaluate("img => img.naturalWidth") > 500  # the picture loaded
 
 
@@ -332,3 +335,43 @@ def test_no_other_file_can_be_read_through_the_page(server):
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(server + path, timeout=10)
         assert caught.value.code == 404, path
+
+
+def test_the_pages_reflow_at_200_percent_zoom(browser, server):
+    """WCAG 1.4.10: at 200% zoom (a 1280-pixel screen seen as 640) nothing scrolls sideways
+    but the Languages table, which scrolls in a region of its own."""
+    context = browser.new_context(viewport={"width": 640, "height": 800}, device_scale_factor=2)
+    page = context.new_page()
+    for path in ("/", "/batch", "/languages"):
+        page.goto(server + path)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), path
+    context.close()
+
+
+def test_a_language_whose_font_is_being_prepared_says_so_instead_of_waiting(tmp_path, browser):
+    port = free_port()
+    env = dict(os.environ, HANDOUTS_FONTS_DIR=str(tmp_path / "fonts"))  # no font prepared yet
+    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port)], cwd=tmp_path, env=env,
+                            stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        page = browser.new_page()
+        page.goto(url + "/")
+        note = page.get_by_role("status").filter(has_text="Fonts are still being prepared for:")
+        assert "Japanese" in note.inner_text()
+        page.get_by_label("Drug", exact=True).fill("baclofen")
+        page.get_by_label("Language", exact=True).select_option("ja")
+        started = time.perf_counter()
+        page.get_by_role("button", name="Preview").click()
+        assert page.get_by_role("status").filter(has_text="font is still being prepared").count() == 1
+        assert time.perf_counter() - started < 5  # an answer now, not a blank minute
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
