@@ -238,7 +238,11 @@ def test_screenshots_of_each_page(browser, server, tmp_path):
     page.get_by_role("button", name="Check rows").click()
     page.screenshot(path=str(folder / "serve-batch.png"), full_page=True)
     page.set_viewport_size({"width": 1900, "height": 800})  # every language's column
-    page.goto(server + "/languages")
+    for _ in range(60):
+        page.goto(server + "/languages")
+        if not page.get_by_text("Checking the handouts").count():
+            break
+        time.sleep(0.5)
     page.screenshot(path=str(folder / "serve-languages.png"), full_page=True)
     context.close()
     for name in ("serve-make.jpg", "serve-batch.png", "serve-languages.png"):
@@ -375,3 +379,44 @@ def test_a_language_whose_font_is_being_prepared_says_so_instead_of_waiting(tmp_
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_languages_page_shows_the_last_check(browser, server):
+    page = browser.new_page()
+    for _ in range(60):  # the check runs in the background from the server's start (a few seconds)
+        page.goto(server + "/languages")
+        status = page.get_by_role("status").filter(has_text="Checked ").all()
+        if status:
+            break
+        time.sleep(0.5)
+    assert status, "no check result after 30 s"
+    text = status[0].inner_text()
+    assert re.search(r": 0 errors, \d+ warnings\.$", text), text
+    assert page.get_by_text("warning: locales/es/LC_MESSAGES/web.po:1: the web page's translation not yet "
+                            "reviewed").count() == 1
+    page.get_by_role("button", name="Check again").click()
+    assert page.url == server + "/languages"
+    page.close()
+
+
+def test_a_handout_can_be_made_with_the_keyboard_alone(browser, server):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.keyboard.press("Tab")  # the skip link comes first, and shows itself
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to the main part"
+    page.keyboard.press("Enter")
+    for _ in range(10):  # to the Drug field, through the page's own order
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "drug":
+            break
+    assert page.evaluate("() => document.activeElement.id") == "drug"
+    page.keyboard.type("naltrexone")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "lang"
+    page.keyboard.type("Esp")  # a list is chosen from by typing the start of a name
+    assert page.get_by_label("Language", exact=True).input_value() == "es"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("() => document.activeElement.id") == "drug"
+    page.keyboard.press("Enter")  # Enter in a field submits the form with its first button: Preview
+    page.get_by_role("img", name=re.compile(r"^Page 1 of \d+$")).wait_for()
+    page.close()

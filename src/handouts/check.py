@@ -149,6 +149,7 @@ def run(*, drugs: list[str] | None = None, langs: list[str] | None = None, confi
         if lang != i18n.SOURCE_LANGUAGE:
             _translation(report, lang, catalog_dirs, monos)
             _consistency(report, lang, catalog_dirs, monos)
+            _web_page(report, lang)
         _glyphs(report, lang, catalog_dirs)
     for drug, (mono, doc) in monos.items():
         _readability(report, drug, mono, doc, catalog_dirs if "es" in langs else None)
@@ -270,6 +271,31 @@ def _translation(report: Report, lang: str, catalog_dirs: list[Path], monos: dic
                        f"{p.kind} translation for {drug}: {p.field}",
                        "translate it in the catalog", drug, lang)
     report.translations[lang] = state
+
+
+def _web_page(report: Report, lang: str) -> None:
+    """The web page's own catalog (handouts serve), where the language has one: every string of
+    locales/web.pot translated, and reviewed or reported as a draft."""
+    path = locales_dir() / lang.replace("-", "_") / "LC_MESSAGES" / "web.po"
+    template = locales_dir() / "web.pot"
+    if not path.is_file() or not template.is_file():
+        return
+    where = display_path(path)
+    try:
+        cat = load_catalog(path, lang)
+    except CatalogError as err:
+        _report_broken(report, "translation", lang, err)
+        return
+    wanted = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_catalog(template) if m.id}
+    for key in sorted(wanted, key=str):
+        entry = cat.entries.get(key)
+        if entry is None or not entry.text or entry.fuzzy:
+            report.add("translation", "error", where, f"the web page: {'stale' if entry and entry.fuzzy else 'missing'} "
+                       f"translation of \"{_short(key[1])}\"", "translate it (pybabel update -D web ...)", None, lang)
+    if not cat.review.reviewed:
+        report.add("translation", "warning", f"{where}:1", "the web page's translation not yet reviewed by a "
+                   "qualified translator", "have it reviewed, then set Review-Status: reviewed, Reviewed-By and "
+                   "Reviewed-On", None, lang)
 
 
 # ------------------------------------------------------------------------------ 3. consistency

@@ -33,7 +33,8 @@ def serve(config: Config, host: str | None = None, port: int | None = None,
     security.check_listen(host, security.Access(config.serve))
     _drugs, catalog_dirs = resolve_dirs(config)
     warmup = FontWarmup(i18n.available_languages(catalog_dirs)).start()
-    app, _page = create_app(config, host, port, warmup)
+    app, page = create_app(config, host, port, warmup)
+    page.start_check()  # the Languages page's "Last check", ready in a few seconds
     shown_host = f"[{host}]" if ":" in host else host
     say(f"handouts: the page is at http://{shown_host}:{port}/ (Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, server_header=False)

@@ -88,6 +88,36 @@ class Page:
         self.batches = Store()
         self.warmup = warmup or FontWarmup(None)
         self._translators: dict[str, Translator] = {}
+        self.last_check: dict[str, Any] | None = None  # the last `handouts check --no-layout`
+        self.checking = False
+        self._check_lock = threading.Lock()
+
+    def start_check(self) -> None:
+        """Run `handouts check --no-layout` in the background (3 s); the Languages page shows it."""
+        with self._check_lock:
+            if self.checking:
+                return
+            self.checking = True
+        threading.Thread(target=self._check, daemon=True).start()
+
+    def _check(self) -> None:
+        import datetime as _dt
+
+        from handouts import check as _check  # (textstat and the checks: loaded for this only)
+
+        try:
+            report = _check.run(config=self.config, layout=False)
+            problems = sorted(report.problems, key=lambda p: (p.level != "error", p.where))
+            self.last_check = {
+                "at": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "errors": len(report.errors),
+                "warnings": len(report.warnings), "lines": [(p.level, str(p)) for p in problems],
+                "cells": {(p.drug, p.lang): 1 for p in report.errors if p.drug and p.lang},
+            }
+        except Exception as err:  # noqa: BLE001 - shown on the page; the content has no patient data
+            self.last_check = {"at": "", "errors": 1, "warnings": 0, "cells": {},
+                               "lines": [("error", f"the check could not run: {err.__class__.__name__}")]}
+        finally:
+            self.checking = False
 
     # ------------------------------------------------------------------ rendering a page
 
@@ -420,7 +450,17 @@ async def languages_page(request: WebRequest) -> Response:
         return [(drug, [drug_language_status(drug, lang.tag, page.drug_dirs, page.catalog_dirs)
                         for lang in page.languages]) for drug in page.drugs]
 
-    return page.render(request, "languages.html.j2", languages=page.languages, table=await asyncio.to_thread(table))
+    if page.last_check is None:
+        page.start_check()
+    return page.render(request, "languages.html.j2", languages=page.languages, table=await asyncio.to_thread(table),
+                       last_check=page.last_check, checking=page.checking)
+
+
+async def languages_check(request: WebRequest) -> Response:
+    page: Page = request.app.state.page
+    await page.form(request)
+    page.start_check()
+    return RedirectResponse("/languages", status_code=303)
 
 
 # ---------------------------------------------------------------------- the rest
@@ -505,7 +545,8 @@ def create_app(config: Config, host: str = "127.0.0.1", port: int = 8765, warmup
         Route("/batch/{token}/print.pdf", batch_print_file),
         Route("/batch/{token}/print", batch_print, methods=["POST"]),
         Route("/batch/{token}/email", batch_email, methods=["POST"]),
-        Route("/languages", languages_page),
+        Route("/languages", languages_page, methods=["GET"]),
+        Route("/languages/check", languages_check, methods=["POST"]),
         Route("/static/{name}", static),
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login_post, methods=["POST"]),
