@@ -8,7 +8,6 @@ process id from a thread (every system): a new parent means the old one is gone.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import threading
@@ -20,6 +19,8 @@ WATCH_EVERY = 0.5
 
 def exit_with_parent(parent: int | None = None) -> None:
     """Call first thing in a worker: it ends when ``parent`` (default: its parent now) does."""
+    import ctypes  # (only in a worker process, on Linux)
+
     parent = parent or os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)

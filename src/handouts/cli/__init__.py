@@ -161,13 +161,14 @@ def batch(
     # (the batch and email code, 50 ms: only for this command)
     from handouts.cli.progress import BatchProgressBar
     from handouts.deliver.batch import BatchInterrupted, BatchOptions, EmailOptions, Options, read_csv, run_batch
-    from handouts.deliver.mail import settings_from
 
     if (encrypt or rate or sending.any) and not send_email:
         raise UsageError("--encrypt, --dry-run, --resend, --state, --rate and --insecure-smtp go with --email")
     out_dir = out or Path.cwd() / (csv_file.stem or "handouts")
     mailing = None
     if send_email:
+        from handouts.deliver.mail import settings_from  # (the email code, 4 MB: only with --email)
+
         settings = settings_from(folders.config)
         mailing = EmailOptions(settings=replace(settings, rate=rate) if rate else settings, state=sending.state,
                                dry_run=sending.dry_run, resend=sending.resend, insecure=sending.insecure,

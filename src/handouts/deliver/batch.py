@@ -16,19 +16,16 @@ No patient name or address is ever written to a log line, an error message or an
 from __future__ import annotations
 
 import datetime as _dt
-import multiprocessing
 import os
 import signal
 import stat
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from handouts import locks
 from handouts.config import EmailSettings
-from handouts.deliver import mail
 from handouts.deliver.printer import check_printer, send_to_printer
 from handouts.deliver.printfile import PrintFile
 
@@ -49,6 +46,9 @@ from handouts.errors import HandoutsError, OutputError, shown
 from handouts.handout import email_texts, make_handout, warm_up
 from handouts.output import check_file_target, ensure_folder, write_atomic
 from handouts.workers import exit_with_parent
+
+if TYPE_CHECKING:
+    from handouts.deliver.mail import SendReport
 
 LEDGER = ".handouts-batch"
 #: held while a batch writes into its folder: a second batch there waits or stops
@@ -143,6 +143,10 @@ class Workers:
 
     def __enter__(self) -> "Workers":
         if self.count > 1:
+            # (process pools, 2 MB and 15 ms: not for a batch of one worker)
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=multiprocessing.get_context("spawn"),
                                             initializer=_worker_init, initargs=(os.getpid(),))
             for _ in range(self.count):
@@ -218,6 +222,8 @@ def _run(todo: list[Job], out: Path, finished, workers: Workers) -> None:
     if workers.pool is None or len(todo) <= 1:
         _build_here(todo, out, finished)
         return
+    from concurrent.futures import as_completed  # (see Workers)
+
     # the same drug and language one after another: each worker's caches stay warm
     todo = sorted(todo, key=lambda j: (j.request.drug, j.lang, j.request.paper or "", j.row))
     # a few rows per task: fewer round trips between the processes, still a fair share each
@@ -299,8 +305,10 @@ def _make_private(out: Path, say: Callable[[str], None]) -> None:
 
 
 def email_rows(jobs: list[Job], outcome: Outcome, email: "EmailOptions", out: Path,
-               say: Callable[[str], None] = lambda line: None) -> mail.SendReport:
+               say: Callable[[str], None] = lambda line: None) -> "SendReport":
     """Email every made or up-to-date handout whose row has an address; a report."""
+    from handouts.deliver import mail  # (email, SMTP, TLS and SQLite, 4 MB: only for a batch that emails)
+
     items = []
     info: dict[str, tuple[str, str]] = {}
     now = _dt.datetime.now(_dt.timezone.utc)
@@ -377,7 +385,7 @@ class BatchResult:
     refused: bool = False  # strict, and a row was bad: nothing made
     print_file: Path | None = None  # None: no print file asked for, or none written (nothing made)
     printer_reply: str | None = None  # what the print system said (the job's id)
-    mailed: mail.SendReport | None = None
+    mailed: "SendReport | None" = None
 
     @property
     def ok(self) -> bool:
@@ -409,6 +417,8 @@ def run_batch(rows: list[Row], options: BatchOptions,
         progress(Progress("note", text))
 
     if email is not None:
+        from handouts.deliver import mail  # (see email_rows)
+
         mail.check_settings(email.settings, email.insecure, email.dry_run is not None)
     print_file = options.print_file or (out / "print.pdf" if options.printer else None)
     # a print file in the output folder is checked once that folder exists

@@ -21,7 +21,6 @@ from typing import Iterable
 
 from handouts import i18n
 from handouts.config import Config, parse_paper
-from handouts.deliver.mail.addresses import AddressError, check_address
 from handouts.errors import GlyphError, HandoutsError, TranslationError, UsageError, shown
 from handouts.handout import (
     Request,
@@ -243,6 +242,9 @@ class _RowChecker:
         self._check_glyphs(lang, personal)
         email = c.get("email", "")
         if self.opts.email and email:
+            # (the email package, with SMTP, TLS and SQLite: only for a batch that emails)
+            from handouts.deliver.mail.addresses import AddressError, check_address
+
             try:
                 email = check_address(email)
             except AddressError as err:
