@@ -208,17 +208,37 @@ def test_a_foreign_host_header_is_refused(server):
 
 
 def test_no_serious_accessibility_violation_on_any_page(browser, server):
+    """Every page, and the states that add to it: a field's error, a preview, a row check, a
+    running and a finished batch."""
     _need("axe-core (npm ci --prefix tests/web)", AXE.exists())
     context = browser.new_context(bypass_csp=True)  # (to inject axe; the page itself allows only its own scripts)
     page = context.new_page()
     found = {}
-    for path in ("/", "/batch", "/languages"):
-        page.goto(server + path)
+
+    def scan(name: str) -> None:
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         bad = [f"{v['id']} ({v['impact']})" for v in result["violations"] if v["impact"] in ("serious", "critical")]
         if bad:
-            found[path] = bad
+            found[name] = bad
+
+    for path in ("/", "/batch", "/languages"):
+        page.goto(server + path)
+        scan(path)
+    _make(page, server, drug="baclofn")
+    page.get_by_role("button", name="Preview").click()
+    scan("/ with an error")
+    _make(page, server, drug="baclofen", **{"Patient name": "Ana García"})
+    page.get_by_role("button", name="Preview").click()
+    scan("/ with a preview")
+    page.goto(server + "/batch")
+    page.get_by_label("CSV file").set_input_files(str(ROOT / "samples" / "patients.csv"))
+    page.get_by_role("button", name="Check rows").click()
+    scan("/batch with its row check")
+    page.get_by_role("button", name="Make all").click()
+    scan("/batch/... while it runs")
+    page.get_by_role("link", name="Download print file").wait_for(timeout=120_000)
+    scan("/batch/... finished")
     context.close()
     assert found == {}
 
@@ -308,9 +328,14 @@ def test_a_hashed_password_opens_the_page_and_a_wrong_one_does_not(tmp_path, bro
                 break
             except OSError:
                 time.sleep(0.1)
-        page = browser.new_page()
+        context = browser.new_context(bypass_csp=True)  # (to inject axe into the sign-in page)
+        page = context.new_page()
         page.goto(url + "/languages")
         assert page.url == url + "/login"  # every page asks for it first
+        if AXE.exists():
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+            assert [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")] == []
         page.get_by_label("Access password").fill("not it")
         page.get_by_role("button", name="Sign in").click()
         assert page.get_by_text("Wrong password; try again.").count() == 1
@@ -318,7 +343,7 @@ def test_a_hashed_password_opens_the_page_and_a_wrong_one_does_not(tmp_path, bro
         page.get_by_role("button", name="Sign in").click()
         page.goto(url + "/languages")
         assert page.get_by_role("heading", name="Languages").count() == 1
-        page.close()
+        context.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
