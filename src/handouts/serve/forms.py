@@ -9,7 +9,7 @@ from pathlib import Path
 from handouts import i18n
 from handouts.config import Config, parse_paper
 from handouts.errors import UsageError
-from handouts.handout import Request, resolve_dirs
+from handouts.handout import Request
 from handouts.locate import resolve_drug
 from handouts.personal import FIELDS, FieldError, personal_from_fields
 
@@ -57,7 +57,3 @@ def read_make_form(form: dict[str, str], config: Config, drug_dirs: list[Path], 
         out.request = Request(drug=drug, lang=lang, paper=paper, large_print=bool(values["large_print"]),
                               bilingual=bool(values["bilingual"]), config=config, personal=personal)
     return out
-
-
-def folders(config: Config) -> tuple[list[Path], list[Path]]:
-    return resolve_dirs(config)
