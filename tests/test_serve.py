@@ -246,13 +246,14 @@ def test_no_serious_accessibility_violation_on_any_page(browser, server):
 def test_screenshots_of_each_page(browser, server, tmp_path):
     """The README's pictures: HANDOUTS_SCREENSHOTS=samples writes them there."""
     folder = Path(os.environ.get("HANDOUTS_SCREENSHOTS") or tmp_path)
-    context = browser.new_context(viewport={"width": 1000, "height": 900}, locale="en-US")
+    context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="en-US")
     page = context.new_page()
     _make(page, server, drug="baclofen", lang="es", **{"Patient name": "Ana García", "Dose": "1", "Times": "3"})
     page.get_by_label("Form", exact=True).select_option("tablet")
     page.get_by_role("button", name="Preview").click()
     page.get_by_role("img", name=re.compile(r"^Page 1 of \d+$")).wait_for()
-    page.screenshot(path=str(folder / "serve-make.jpg"), full_page=True, type="jpeg", quality=70)
+    page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    page.screenshot(path=str(folder / "serve-make.jpg"), type="jpeg", quality=75)
     page.goto(server + "/batch")
     page.get_by_label("CSV file").set_input_files(str(ROOT / "samples" / "patients.csv"))
     page.get_by_role("button", name="Check rows").click()
