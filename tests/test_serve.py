@@ -230,6 +230,8 @@ def test_no_serious_accessibility_violation_on_any_page(browser, server):
     scan("/ with an error")
     _make(page, server, drug="baclofen", **{"Patient name": "Ana García"})
     page.get_by_role("button", name="Preview").click()
+    # (the pictures loaded: beside the form on a wide screen, the preview then scrolls)
+    page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
     scan("/ with a preview")
     page.goto(server + "/batch")
     page.get_by_label("CSV file").set_input_files(str(ROOT / "samples" / "patients.csv"))

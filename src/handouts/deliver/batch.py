@@ -45,7 +45,7 @@ from handouts.deliver.rows import (  # noqa: F401
 from handouts.errors import HandoutsError, OutputError, shown
 from handouts.handout import email_texts, make_handout, warm_up
 from handouts.output import check_file_target, ensure_folder, write_atomic
-from handouts.workers import exit_with_parent
+from handouts.workers import exit_with_parent, keep_together
 
 if TYPE_CHECKING:
     from handouts.deliver.mail import SendReport
@@ -102,8 +102,9 @@ def build_one(job: Job, out: Path) -> str | None:
     """Make one row's handout into ``out``; None, or the error message (no patient data)."""
     try:
         result = make_handout(job.request)
-        write_atomic(out / job.filename, result.pdf, 0o600)
-        _record_made(out, job)
+        with keep_together():  # (a worker whose batch was killed ends after both, not between)
+            write_atomic(out / job.filename, result.pdf, 0o600)
+            _record_made(out, job)
     except HandoutsError as err:
         p = job.request.personal
         cells = {"patient": p.patient if p else "", "prescriber": p.prescriber if p else "", "email": job.email}
