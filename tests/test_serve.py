@@ -3,6 +3,7 @@ server started as the front desk starts it. Pages are driven by their accessible
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -49,27 +50,36 @@ def smtp(tmp_path_factory):
     server.stop()
 
 
+@contextlib.contextmanager
+def _serving(folder: Path, *args: str, env: dict | None = None, wait_for: str = "/"):
+    """`handouts serve` on a free port, started in ``folder``; its address once it answers."""
+    port = free_port()
+    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port), *args], cwd=folder,
+                            env=dict(os.environ, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + wait_for, timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"handouts serve stopped: {proc.stderr.read()}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, smtp):
     """The page, as `handouts serve` starts it, for a clinic with a printer and an SMTP relay."""
     folder = tmp_path_factory.mktemp("serve")
     config = smtp.config(folder, extra=f'\n[serve]\nprinter = "{QUEUE}"\n')
-    port = free_port()
-    env = dict(os.environ, HANDOUTS_SMTP_PASSWORD=PASSWORD)
-    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--config", str(config)], cwd=folder, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/", timeout=1)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"handouts serve stopped: {proc.stderr.read()}")
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with _serving(folder, "--config", str(config), env={"HANDOUTS_SMTP_PASSWORD": PASSWORD}) as url:
+        yield url
 
 
 @pytest.fixture(params=[True, False], ids=["js", "no-js"])
@@ -302,13 +312,9 @@ def test_the_web_catalogs_hold_every_string_of_the_page(tmp_path):
     assert sorted(i for i in shipped if not spanish.get(i)) == []
 
 
-def _start(folder: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess | None:
-    return subprocess.run([str(EXE), "serve", *args], cwd=folder, env=dict(os.environ, **(env or {})),
-                          capture_output=True, text=True, timeout=30)
-
-
 def test_another_host_needs_an_access_password(tmp_path):
-    r = _start(tmp_path, "--host", "0.0.0.0", "--port", str(free_port()))
+    r = subprocess.run([str(EXE), "serve", "--host", "0.0.0.0", "--port", str(free_port())], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=30)
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == [
         "handouts: error: --host 0.0.0.0: the page would be open to the whole network; set an access password "
@@ -320,17 +326,8 @@ def test_a_hashed_password_opens_the_page_and_a_wrong_one_does_not(tmp_path, bro
     r = subprocess.run([str(EXE), "serve", "--hash-password"], input="front desk 2026\n", capture_output=True,
                        text=True, timeout=30)
     assert r.returncode == 0 and r.stdout.startswith("scrypt$")
-    port = free_port()
     (tmp_path / "handouts.toml").write_text(f'[serve]\npassword_hash = "{r.stdout.strip()}"\n', encoding="utf-8")
-    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port)], cwd=tmp_path, stderr=subprocess.PIPE)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/login", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with _serving(tmp_path, wait_for="/login") as url:
         context = browser.new_context(bypass_csp=True)  # (to inject axe into the sign-in page)
         page = context.new_page()
         page.goto(url + "/languages")
@@ -347,9 +344,6 @@ def test_a_hashed_password_opens_the_page_and_a_wrong_one_does_not(tmp_path, bro
         page.goto(url + "/languages")
         assert page.get_by_role("heading", name="Languages").count() == 1
         context.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_a_csv_larger_than_5_mb_is_refused_with_a_message(page, server, tmp_path):
@@ -381,18 +375,7 @@ def test_the_pages_reflow_at_200_percent_zoom(browser, server):
 
 
 def test_a_language_whose_font_is_being_prepared_says_so_instead_of_waiting(tmp_path, browser):
-    port = free_port()
-    env = dict(os.environ, HANDOUTS_FONTS_DIR=str(tmp_path / "fonts"))  # no font prepared yet
-    proc = subprocess.Popen([str(EXE), "serve", "--port", str(port)], cwd=tmp_path, env=env,
-                            stderr=subprocess.PIPE)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with _serving(tmp_path, env={"HANDOUTS_FONTS_DIR": str(tmp_path / "fonts")}) as url:  # no font prepared yet
         page = browser.new_page()
         page.goto(url + "/")
         note = page.get_by_role("status").filter(has_text="Fonts are still being prepared for:")
@@ -404,9 +387,6 @@ def test_a_language_whose_font_is_being_prepared_says_so_instead_of_waiting(tmp_
         assert page.get_by_role("status").filter(has_text="font is still being prepared").count() == 1
         assert time.perf_counter() - started < 10  # an answer now, not a blank minute
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_the_languages_page_shows_the_last_check(browser, server):

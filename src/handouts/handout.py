@@ -162,7 +162,9 @@ class _Resolved:
     notes: tuple[str, ...]  # for standard error: a brand name's drug, why this paper
 
 
-def _resolve(req: Request) -> _Resolved:
+def _resolve(req: Request, for_pdf: bool = True) -> _Resolved:
+    """The request with its drug, language, paper and folders found; ``for_pdf``: with the PDF
+    cache's key too (a hash of every input file; not needed for the markup alone)."""
     drug_dirs, catalog_dirs = resolve_dirs(req.config, req.content_dirs, req.locales_dirs)
     drug, drug_note = resolve_drug(req.drug, drug_dirs)
     path = find_monograph(drug, drug_dirs)
@@ -174,7 +176,7 @@ def _resolve(req: Request) -> _Resolved:
     bilingual = req.bilingual and lang != i18n.SOURCE_LANGUAGE
     suffix = f"-{lang}-{i18n.SOURCE_LANGUAGE}" if bilingual else f"-{lang}"
     cache_key = None
-    if not req.personal and pdfcache.enabled():
+    if for_pdf and not req.personal and pdfcache.enabled():
         cfg = req.config
         cache_key = pdfcache.key(
             drug=drug, lang=lang, paper=paper, large_print=req.large_print, allow_fallback=req.allow_fallback,
@@ -256,7 +258,7 @@ def _logo(config: Config) -> bytes | None:
 
 def handout_markup(req: Request):
     """The patient's handout as localized markup (for the email's HTML part)."""
-    r = _resolve(req)
+    r = _resolve(req, for_pdf=False)
     return _markup(r.request, r.lang, r.path, r.catalog_dirs)
 
 
@@ -268,7 +270,7 @@ def email_texts(req: Request, *, encrypted: bool = False):
     from handouts.render import template_dirs
     from handouts.render.email import email_texts as _email_texts
 
-    r = _resolve(req)
+    r = _resolve(req, for_pdf=False)
     localized = _markup(r.request, r.lang, r.path, r.catalog_dirs)
     tr = translator_for(r.lang, r.catalog_dirs, req.allow_fallback)
     patient = req.personal.patient if req.personal else ""

@@ -55,3 +55,10 @@ def send_to_printer(path: Path, printer: str) -> str:
         raise OutputError(f"printer '{printer}' refused the print file: {shown(reason[0], 120)}; "
                           "check the queue with 'lpstat -p', the file is kept")
     return shown(proc.stdout.strip(), 120)
+
+
+def job_number(reply: str) -> str:
+    """The job's number in lp's reply ("request id is front-desk-42 (1 file(s))" -> "42")."""
+    words = reply.split()
+    job = words[3] if reply.startswith("request id is ") and len(words) > 3 else reply
+    return job.rsplit("-", 1)[-1]

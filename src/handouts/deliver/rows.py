@@ -196,27 +196,23 @@ class _RowChecker:
     # A cell's value is never repeated in a row's error: a cell may hold anything, even a
     # patient's name typed in the wrong column. The error names the row and the column.
 
-    def language(self, value: str) -> str:
-        if value not in self._lang:
+    def _looked_up(self, found: dict, value: str, field: str, look_up) -> str:
+        """``look_up(value)`` once per distinct value; its UsageError is this row's error for ``field``."""
+        if value not in found:
             try:
-                self._lang[value] = i18n.negotiate_language(value, self.catalog_dirs, echo=False)
+                found[value] = look_up(value)
             except UsageError as err:
-                self._lang[value] = err
-        found = self._lang[value]
-        if isinstance(found, Exception):
-            raise _RowError(f"lang: {found.message}")
-        return found
+                found[value] = err
+        if isinstance(found[value], Exception):
+            raise _RowError(f"{field}: {found[value].message}")
+        return found[value]
+
+    def language(self, value: str) -> str:
+        return self._looked_up(self._lang, value, "lang",
+                               lambda v: i18n.negotiate_language(v, self.catalog_dirs, echo=False))
 
     def drug(self, value: str) -> str:
-        if value not in self._drug:
-            try:
-                self._drug[value] = resolve_drug(value, self.drug_dirs, echo=False)[0]
-            except UsageError as err:
-                self._drug[value] = err
-        found = self._drug[value]
-        if isinstance(found, Exception):
-            raise _RowError(f"drug: {found.message}")
-        return found
+        return self._looked_up(self._drug, value, "drug", lambda v: resolve_drug(v, self.drug_dirs, echo=False)[0])
 
     def check(self, row: Row) -> Job:
         c = row.cells

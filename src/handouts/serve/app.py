@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from handouts.config import Config
 from handouts.deliver import mail
-from handouts.deliver.printer import send_to_printer
+from handouts.deliver.printer import job_number, send_to_printer
 from handouts.errors import HandoutsError
 from handouts.handout import make_handout
 from handouts.resources import templates_dir
@@ -51,7 +51,6 @@ async def make_post(request: WebRequest) -> Response:
     posted = await page.form(request)
     action = posted.get("action", "preview")
     form = read_make_form(posted, page.config, page.drug_dirs, page.catalog_dirs)
-    printers, printer_error = print_queues(page)
     answer: dict[str, Any] = {}
     status = 200
     if form.request is not None:
@@ -69,6 +68,7 @@ async def make_post(request: WebRequest) -> Response:
     else:
         status = 422
     form.values["pdf_password"] = ""  # never sent back to the browser
+    printers, printer_error = print_queues(page)  # (lpstat: only for a page, not for a download)
     return page.render(request, "make.html.j2", status=status, form=form, printers=printers,
                        printer_error=printer_error, drugs=page.drugs, languages=page.languages, **answer)
 
@@ -113,8 +113,7 @@ def _act(page: Page, form: MakeForm, action: str) -> dict[str, Any]:
             path.write_bytes(result.pdf)
             os.chmod(path, 0o600)
             reply = send_to_printer(path, printer)
-        job = reply.split()[3] if reply.startswith("request id is ") else reply
-        return {"printed": {"printer": printer, "job": job.rsplit("-", 1)[-1]}}
+        return {"printed": {"printer": printer, "job": job_number(reply)}}
     preview = Preview(result.pdf)
     token = page.previews.put(preview)
     return {"preview": {"token": token, "pages": preview.pages}, "result": result}

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from handouts.deliver import mail
 from handouts.deliver.batch import BatchOptions, EmailOptions, Options, Progress, email_rows, run_batch
-from handouts.deliver.printer import send_to_printer
+from handouts.deliver.printer import job_number, send_to_printer
 from handouts.deliver.rows import check_rows, read_csv_bytes
 from handouts.errors import HandoutsError
 from handouts.serve.page import MAX_UPLOAD, Page, print_queues
@@ -154,8 +154,7 @@ async def batch_print(request: WebRequest) -> Response:
     else:
         try:
             reply = await asyncio.to_thread(send_to_printer, batch.result.print_file, str(posted["printer"]))
-            job = reply.split()[3] if reply.startswith("request id is ") else reply
-            state["printed"] = {"printer": posted["printer"], "job": job.rsplit("-", 1)[-1]}
+            state["printed"] = {"printer": posted["printer"], "job": job_number(reply)}
         except HandoutsError as err:
             state["action_error"] = err.message
     return await _batch_page(request, page, batch, **state)
