@@ -148,7 +148,7 @@ def test_email_sends_once_and_a_second_click_says_already_sent(page, server, smt
     address = f"pat{int(time.time() * 1000) % 10**9}@example.org"
     _make(page, server, drug="lamotrigine", lang="es", **{"Patient name": "Ana García", "Email address": address})
     page.get_by_role("button", name="Email", exact=True).click()
-    assert page.get_by_role("status").filter(has_text="Sent by email").count() == 1
+    assert page.get_by_role("status").filter(has_text="Sent by email").count() == 1, page.locator("main").inner_text()
     assert len(smtp.received) == before + 1 and smtp.received[-1].rcpt_tos == [address]
     # the form keeps its values; a second click does not send again
     assert page.get_by_label("Email address", exact=True).input_value() == address
@@ -428,3 +428,13 @@ def test_a_handout_can_be_made_with_the_keyboard_alone(browser, server):
     page.keyboard.press("Enter")  # Enter in a field submits the form with its first button: Preview
     page.get_by_role("img", name=re.compile(r"^Page 1 of \d+$")).wait_for()
     page.close()
+
+
+def test_a_name_no_font_can_print_is_an_error_beside_its_field(page, server):
+    _make(page, server, **{"Patient name": "Ana 😀"})
+    page.get_by_role("button", name="Preview").click()
+    field = page.get_by_label("Patient name", exact=True)
+    assert field.get_attribute("aria-invalid") == "true"
+    message = page.locator(f"#{field.get_attribute('aria-describedby')}").inner_text()
+    assert message.startswith("the character U+1F600 GRINNING FACE cannot be printed") and "Ana" not in message
+    assert page.get_by_role("img").count() == 0  # nothing was made

@@ -65,7 +65,7 @@ async def make_post(request: WebRequest) -> Response:
                 status = 422
             if isinstance(answer.get("download"), Response):
                 return answer["download"]
-    else:
+    if form.errors:
         status = 422
     form.values["pdf_password"] = ""  # never sent back to the browser
     printers, printer_error = print_queues(page)  # (lpstat: only for a page, not for a download)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from handouts import i18n
 from handouts.config import Config, parse_paper
-from handouts.errors import UsageError
-from handouts.handout import Request
+from handouts.errors import GlyphError, UsageError
+from handouts.handout import Request, check_names
 from handouts.locate import resolve_drug
 from handouts.personal import FIELDS, FieldError, personal_from_fields
 
@@ -53,6 +53,12 @@ def read_make_form(form: dict[str, str], config: Config, drug_dirs: list[Path], 
     except FieldError as err:
         out.errors[err.field] = err.reason
         personal = None
+    if personal and lang:
+        try:  # a name no font can print (an emoji): beside its field, before anything is made
+            check_names(lang, personal)
+        except GlyphError as err:
+            field, _, reason = err.message.partition(": ")
+            out.errors[field if field in ("patient", "prescriber") else "patient"] = reason or err.message
     if not out.errors:
         out.request = Request(drug=drug, lang=lang, paper=paper, large_print=bool(values["large_print"]),
                               bilingual=bool(values["bilingual"]), config=config, personal=personal)
